@@ -1,0 +1,56 @@
+# smallnets-edu: `make lab` to learn, `make test` to check everything.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+LAB_ARGS ?=
+# Tests always run at the smoke budget: seconds per notebook.
+TEST_ENV := SMALLNETS_BUDGET=smoke MPLBACKEND=Agg PYTHONHASHSEED=0
+
+.PHONY: install lab test lint unit nbval notebooks pair bench book student clean help
+
+help:
+	@echo "make lab        install (first time) and open the course in JupyterLab"
+	@echo "make test       install (first time) and run every test"
+	@echo "make notebooks  re-execute all notebooks at the smoke budget and apply the output policy"
+	@echo "make pair       rewrite notebooks/ from lessons/ (keeping outputs)"
+	@echo "make bench      measure latency and training speed of every model (writes benchmarks/results/)"
+
+$(STAMP): requirements.txt pyproject.toml
+	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 10), "smallnets-edu needs Python 3.10 or newer, found " + sys.version.split()[0]'
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
+	touch $(STAMP)
+
+install: $(STAMP)
+
+lab: install
+	@echo "Opening the course: the URL with its token is printed below. Start with 00_welcome.ipynb."
+	$(BIN)/jupyter lab --ServerApp.root_dir=notebooks $(LAB_ARGS)
+
+lint: install
+	$(BIN)/ruff check smallnets_edu tests lessons benchmarks
+	$(BIN)/ruff format --check smallnets_edu tests benchmarks
+
+unit: install
+	$(TEST_ENV) $(BIN)/python -m pytest tests -q
+
+nbval: install
+	$(TEST_ENV) $(BIN)/python -m pytest -q --nbval notebooks --sanitize-with tests/nbval_sanitize.cfg -p no:cacheprovider
+
+test: install lint
+	$(TEST_ENV) $(BIN)/python -m pytest -q tests notebooks --nbval --sanitize-with tests/nbval_sanitize.cfg
+
+notebooks: install
+	$(TEST_ENV) $(BIN)/python -m smallnets_edu notebooks --execute
+
+pair: install
+	$(BIN)/python -m smallnets_edu notebooks
+
+bench: install
+	$(BIN)/python benchmarks/run.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache build *.egg-info
