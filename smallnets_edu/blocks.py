@@ -111,7 +111,12 @@ def pointwise(in_channels: int, out_channels: int, act: str | Activation = "relu
 
 
 def grouped(
-    in_channels: int, out_channels: int, groups: int, kernel_size: int = 1, act: str | Activation = "relu", **kw
+    in_channels: int,
+    out_channels: int,
+    groups: int,
+    kernel_size: int = 1,
+    act: str | Activation = "relu",
+    **kw,
 ) -> ConvBNAct:
     """Grouped convolution: ``groups`` independent convolutions side by side, each on C/groups channels."""
     return ConvBNAct(in_channels, out_channels, kernel_size, groups=groups, act=act, **kw)

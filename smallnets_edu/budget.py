@@ -36,12 +36,42 @@ class Budget:
 
 
 BUDGETS: dict[str, Budget] = {
-    "smoke": Budget("smoke", epochs=1, train_size=512, test_size=256, batch_size=64, lr=0.05,
-                    weight_decay=5e-4, warmup_epochs=0.0, label_smoothing=0.1, bench_seconds=0.05),
-    "laptop": Budget("laptop", epochs=5, train_size=10_000, test_size=2_000, batch_size=128, lr=0.1,
-                     weight_decay=5e-4, warmup_epochs=0.5, label_smoothing=0.1, bench_seconds=0.5),
-    "full": Budget("full", epochs=200, train_size=None, test_size=None, batch_size=128, lr=0.1,
-                   weight_decay=5e-4, warmup_epochs=2.0, label_smoothing=0.1, bench_seconds=2.0),
+    "smoke": Budget(
+        "smoke",
+        epochs=1,
+        train_size=512,
+        test_size=256,
+        batch_size=64,
+        lr=0.05,
+        weight_decay=5e-4,
+        warmup_epochs=0.0,
+        label_smoothing=0.1,
+        bench_seconds=0.05,
+    ),
+    "laptop": Budget(
+        "laptop",
+        epochs=5,
+        train_size=10_000,
+        test_size=2_000,
+        batch_size=128,
+        lr=0.1,
+        weight_decay=5e-4,
+        warmup_epochs=0.5,
+        label_smoothing=0.1,
+        bench_seconds=0.5,
+    ),
+    "full": Budget(
+        "full",
+        epochs=200,
+        train_size=None,
+        test_size=None,
+        batch_size=128,
+        lr=0.1,
+        weight_decay=5e-4,
+        warmup_epochs=2.0,
+        label_smoothing=0.1,
+        bench_seconds=2.0,
+    ),
 }
 
 

@@ -51,7 +51,9 @@ def conv_params(
 ) -> int:
     """Weights of a (grouped) convolution: ``kh * kw * (M / g) * N`` (+ ``N`` biases)."""
     kh, kw = (kernel, kernel) if isinstance(kernel, int) else kernel
-    _check(in_channels=in_channels, out_channels=out_channels, kernel_height=kh, kernel_width=kw, groups=groups)
+    _check(
+        in_channels=in_channels, out_channels=out_channels, kernel_height=kh, kernel_width=kw, groups=groups
+    )
     if in_channels % groups or out_channels % groups:
         raise ValueError(
             f"groups={groups} must divide in_channels={in_channels} and out_channels={out_channels}"

@@ -73,9 +73,7 @@ def build(
         raise ValueError(f"width_mult must be a number greater than 0, got {width_mult!r}")
     if variant not in entry.variants:
         hint = "" if variant in VARIANTS else f" (variants are {', '.join(VARIANTS)})"
-        raise ValueError(
-            f"{name} has no {variant!r} variant{hint}; it supports: {', '.join(entry.variants)}"
-        )
+        raise ValueError(f"{name} has no {variant!r} variant{hint}; it supports: {', '.join(entry.variants)}")
     valid = options(name)
     unknown = sorted(set(opts) - set(valid))
     if unknown:
