@@ -258,7 +258,8 @@ class Profile:
 
     def _repr_html_(self) -> str:
         rows = "".join(
-            f"<tr><td>{html.escape(r.name)}</td><td>{r.kind}</td><td>{'x'.join(map(str, r.output_shape[1:]))}</td>"
+            f"<tr><td>{html.escape(r.name)}</td><td>{r.kind}</td>"
+            f"<td>{'x'.join(map(str, r.output_shape[1:]))}</td>"
             f"<td>{r.params:,}</td><td>{r.macs:,}</td></tr>"
             for r in self.rows()
         )
