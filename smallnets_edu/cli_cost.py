@@ -1,4 +1,4 @@
-"""``python -m smallnets_edu cost NAME``: a model's per-layer cost table, with the paper's figure beside ours."""
+"""``python -m smallnets_edu cost NAME``: per-layer cost table, with the paper's figure beside ours."""
 
 from __future__ import annotations
 
@@ -64,7 +64,8 @@ def main(argv: list[str] | None = None) -> int:
                 ours = prof.params if key == "params" else prof.macs
                 diff = (ours - published[key]) / published[key] * 100
                 print(
-                    f"paper {key}: {published[key]:,}{unit} ({published['source']}); ours differs by {diff:+.2f}%"
+                    f"paper {key}: {published[key]:,}{unit} ({published['source']}); "
+                    f"ours differs by {diff:+.2f}%"
                 )
         if published.get("top1"):
             print(f"paper top-1: {published['top1']}%")
