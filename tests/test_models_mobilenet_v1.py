@@ -5,6 +5,8 @@ the course's reference notes. ImageNet-size counts use models built on the meta 
 sees the same shapes without doing the arithmetic, so the whole grid takes a second.
 """
 
+import functools
+
 import pytest
 import torch
 from torch import nn
@@ -17,11 +19,13 @@ PAPER_BLOCKS = [(64, 1), (128, 2), (128, 1), (256, 2), (256, 1), (512, 2)]
 PAPER_BLOCKS += [(512, 1)] * 5 + [(1024, 2), (1024, 1)]
 
 
+@functools.cache  # built once per configuration; counting does not change a model
 def _meta(**kw) -> nn.Module:
     with torch.device("meta"):
         return models.build("mobilenet_v1", **kw)
 
 
+@functools.cache
 def _macs(net: nn.Module, res: int) -> int:
     with torch.device("meta"):
         return cost.flop_counter_macs(net, res)
@@ -39,7 +43,7 @@ def _weights(net: nn.Module) -> int:
 
 def test_table1_blocks():
     assert mobilenet_v1.BLOCKS == PAPER_BLOCKS
-    net = models.build("mobilenet_v1")
+    net = _meta()
     built = [(b.out_channels, b.stride) for b in list(net.features)[1:]]
     assert built == PAPER_BLOCKS
 
@@ -180,8 +184,10 @@ def test_smallest_grid_model_in_detail():
 
 
 def test_shallow_and_conv_options():
-    plain, shallow, full = models.build("mobilenet_v1"), _meta(shallow=True), _meta(separable=False)
+    plain, shallow, full = _meta(), _meta(shallow=True), _meta(separable=False)
     assert len(plain.features) - len(shallow.features) == 5
+    # The same five blocks go at any width (the rule reads Table 1's channels, not the scaled ones).
+    assert len(_meta(width_mult=0.5).features) - len(_meta(width_mult=0.5, shallow=True).features) == 5
     assert all(isinstance(block, mobilenet_v1.ConvBNAct) for block in list(full.features)[1:])
     assert all(b[0].kernel_size == (3, 3) and b[0].groups == 1 for b in list(full.features)[1:])
 
@@ -192,13 +198,8 @@ SIZES = {"imagenet": 224, "cifar": 32, "tiny": 64}
 @pytest.mark.parametrize("variant", list(SIZES))
 @pytest.mark.parametrize("options", [{}, {"shallow": True}, {"separable": False}])
 def test_profile_equals_flop_counter(variant, options):
-    res = SIZES[variant]
-    if variant == "imagenet":  # shapes only, to keep the suite fast
-        net = _meta(variant=variant, num_classes=10, **options)
-        assert _profile(net, res).macs == _macs(net, res)
-    else:
-        net = models.build("mobilenet_v1", variant=variant, num_classes=10, width_mult=0.25, **options)
-        assert cost.profile(net, res).macs == cost.flop_counter_macs(net, res)
+    net = _meta(variant=variant, num_classes=10, **options)
+    assert _profile(net, SIZES[variant]).macs == _macs(net, SIZES[variant])
 
 
 @pytest.mark.parametrize("variant, side", [("imagenet", 7), ("cifar", 2), ("tiny", 4)])

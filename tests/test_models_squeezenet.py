@@ -4,6 +4,8 @@ Expected numbers come from the paper (arXiv:1602.07360), DeepScale's v1.1 releas
 as gathered in the course's reference notes; none is taken from our own output.
 """
 
+import functools
+
 import pytest
 import torch
 from torch import nn
@@ -37,12 +39,14 @@ def _params(module: nn.Module) -> int:
     return sum(p.numel() for p in module.parameters())
 
 
+@functools.cache  # built once per configuration; counting does not change a model
 def _meta(name: str, **kw) -> nn.Module:
     """Build on the meta device: shapes only, no arithmetic, so ImageNet-size counts take milliseconds."""
     with torch.device("meta"):
         return models.build(name, **kw)
 
 
+@functools.cache
 def _macs(net: nn.Module, res: int) -> int:
     """``cost.flop_counter_macs`` on a meta-device model (its input is created on the meta device too)."""
     with torch.device("meta"):
@@ -51,7 +55,7 @@ def _macs(net: nn.Module, res: int) -> int:
 
 def test_metaparameters_give_table1():
     assert squeezenet.fire_config() == PAPER_FIRES
-    net = models.build("squeezenet1_0")
+    net = _meta("squeezenet1_0")
     fires = [getattr(net.features, f"fire{i}") for i in range(2, 10)]
     built = [
         (f.squeeze[0].out_channels, f.expand1x1[0].out_channels, f.expand3x3[0].out_channels) for f in fires
@@ -71,7 +75,7 @@ def test_table1_transcription():
 
 
 def test_per_layer_parameters_match_table1():
-    net = models.build("squeezenet1_0")
+    net = _meta("squeezenet1_0")
     ours = {name: _params(getattr(net.features, name)) for name in PAPER_PARAMS if name != "conv10"}
     ours["conv10"] = _params(net.classifier.conv10)
     assert ours == PAPER_PARAMS
@@ -81,7 +85,7 @@ def test_per_layer_parameters_match_table1():
 
 @pytest.mark.parametrize("name, expected", [("squeezenet1_0", 1_248_424), ("squeezenet1_1", 1_235_496)])
 def test_total_parameters_match_torchvision(name, expected):
-    net = models.build(name)
+    net = _meta(name)
     # Exact: torchvision's counts are exact integers, and SqueezeNet has no BatchNorm to disagree about.
     assert cost.count_params(net, include_bn=True) == expected
     assert cost.count_params(net, include_bn=False) == expected
@@ -126,46 +130,46 @@ def test_macs_v1_1_and_saving():
     assert abs(ratio - 2.4) <= 0.05 * 2.4, ratio
 
 
+def _profile_macs(net: nn.Module, res: int) -> tuple[int, int]:
+    """The per-layer profile's total and FlopCounterMode's, both on shapes only (meta device)."""
+    with torch.device("meta"):
+        return cost.profile(net, res).macs, cost.flop_counter_macs(net, res)
+
+
 @pytest.mark.parametrize("name", NAMES)
 @pytest.mark.parametrize("variant", ["imagenet", "cifar", "tiny"])
 def test_profile_equals_flop_counter(name, variant):
-    res = SIZES[variant]
-    if variant == "imagenet":  # the same comparison on shapes only (meta device), to keep the test fast
-        net = _meta(name, num_classes=10)
-        with torch.device("meta"):
-            assert cost.profile(net, res).macs == cost.flop_counter_macs(net, res)
-    else:
-        net = models.build(name, variant=variant, num_classes=10)
-        assert cost.profile(net, res).macs == cost.flop_counter_macs(net, res)
+    profiled, counted = _profile_macs(_meta(name, variant=variant, num_classes=10), SIZES[variant])
+    assert profiled == counted
 
 
 @pytest.mark.parametrize("bypass", ["simple", "complex"])
 def test_profile_equals_flop_counter_with_bypass(bypass):
-    net = models.build("squeezenet1_0", variant="cifar", bypass=bypass, num_classes=10)
-    assert cost.profile(net, 32).macs == cost.flop_counter_macs(net, 32)
+    profiled, counted = _profile_macs(_meta("squeezenet1_0", variant="cifar", bypass=bypass), 32)
+    assert profiled == counted
 
 
 @pytest.mark.parametrize("variant", ["cifar", "tiny"])
 def test_small_variants_end_on_4x4(variant):
     for name in NAMES:
-        net = models.build(name, variant=variant).eval()
+        net = _meta(name, variant=variant).eval()
         side = SIZES[variant]
-        assert net.features(torch.zeros(1, 3, side, side)).shape[-2:] == (4, 4)
+        assert net.features(torch.zeros(1, 3, side, side, device="meta")).shape[-2:] == (4, 4)
 
 
 def test_small_variants_only_change_conv1():
-    imagenet, cifar = models.build("squeezenet1_0"), models.build("squeezenet1_0", variant="cifar")
+    imagenet, cifar = _meta("squeezenet1_0"), _meta("squeezenet1_0", variant="cifar")
     # conv1 becomes 3x3 x96 with biases: 3*3*3*96 + 96 = 2,688 instead of Table 1's 14,208.
     assert cost.count_params(imagenet) - cost.count_params(cifar) == 14_208 - (3 * 3 * 3 * 96 + 96)
 
 
 def test_bypass_parameters():
-    plain = cost.count_params(models.build("squeezenet1_0"))
+    plain = cost.count_params(_meta("squeezenet1_0"))
     # Table 3: simple bypass adds no parameters (same 4.8MB).
-    assert cost.count_params(models.build("squeezenet1_0", bypass="simple")) == plain
+    assert cost.count_params(_meta("squeezenet1_0", bypass="simple")) == plain
     # Complex bypass: a 1x1 conv with bias around fire2, 4, 6, 8 (Table 1 channels in -> out).
     extra = sum(m * n + n for m, n in [(96, 128), (128, 256), (256, 384), (384, 512)])
-    assert cost.count_params(models.build("squeezenet1_0", bypass="complex")) == plain + extra
+    assert cost.count_params(_meta("squeezenet1_0", bypass="complex")) == plain + extra
 
 
 def test_fire_bypass_adds_the_input():
@@ -200,7 +204,7 @@ def test_option_values_are_checked(options, word):
 
 def test_metaparameters_change_the_network():
     # SR=0.75 is where the paper's top-5 plateaus: fire2 squeezes to 0.75 * 128 = 96 channels.
-    net = models.build("squeezenet1_0", squeeze_ratio=0.75)
+    net = _meta("squeezenet1_0", squeeze_ratio=0.75)
     assert net.features.fire2.squeeze[0].out_channels == 96
     # freq=1: e grows every module (128, 256, ... 1024 for fire9).
     assert squeezenet.fire_config(freq=1)[-1] == (128, 512, 512)
@@ -210,7 +214,7 @@ def test_width_mult_rounding():
     assert squeezenet.fire_config(width_mult=0.5)[0] == (8, 32, 32)
     # 0.3 * 128 = 38.4 -> 38; 0.125 * 38 = 4.75 -> 5; 0.5 * 38 = 19 (3x3) and 19 (1x1).
     assert squeezenet.fire_config(width_mult=0.3)[0] == (5, 19, 19)
-    net = models.build("squeezenet1_0", width_mult=0.75, variant="cifar")
+    net = _meta("squeezenet1_0", width_mult=0.75, variant="cifar")
     assert net.features.conv1[0].out_channels == 72
     tiny = models.build("squeezenet1_1", width_mult=0.01, variant="cifar", num_classes=3)
     assert tiny(torch.zeros(1, 3, 32, 32)).shape == (1, 3)
@@ -247,6 +251,6 @@ def test_published_figures():
     for entry in squeezenet.PUBLISHED:
         assert set(entry) == keys
         assert entry["name"] in NAMES
-        models.build(entry["name"], **entry["options"])  # every option the entry names is buildable
+        _meta(entry["name"], **entry["options"])  # every option the entry names is buildable
     assert paper.lookup("squeezenet1_0", resolution=227, bypass="simple")["top1"] == 60.4
     assert paper.lookup("squeezenet1_1", resolution=224)["params"] == 1_235_496

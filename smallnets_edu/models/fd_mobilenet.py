@@ -33,11 +33,6 @@ from torch import nn
 from ..blocks import ConvBNAct, DepthwiseSeparable
 from ._registry import SmallNet, register
 
-PAPER = (
-    "Qin, Zhang, Zhang, Yu, Wang, Ren (2018). FD-MobileNet: Improved MobileNet with a Fast "
-    "Downsampling Strategy. arXiv:1802.03750"
-)
-
 # FD-MobileNet Table 1 (as built by the authors' code, qinzheng93/FD-MobileNet):
 # (layer, output channels, stride, output side for a 224x224 input).
 TABLE_1: list[tuple[str, int, int | None, int]] = [
@@ -61,6 +56,11 @@ STEM_CHANNELS = TABLE_1[0][1]
 BLOCKS: list[tuple[int, int]] = [(c, s) for kind, c, s, _ in TABLE_1 if kind == "dw-sep"]
 # Which strides become 1 in the small-image variants: "stem" and 1-based block numbers.
 STRIDE_ONE = {"imagenet": (), "cifar": ("stem", 1), "tiny": ("stem",)}
+
+PAPER = (
+    "Qin, Zhang, Zhang, Yu, Wang, Ren (2018). FD-MobileNet: Improved MobileNet with a Fast "
+    "Downsampling Strategy. arXiv:1802.03750"
+)
 
 _PAPER_NOTE = (
     "The paper's FLOPs are multiply-accumulates (as ShuffleNet's); it gives no parameter counts. "

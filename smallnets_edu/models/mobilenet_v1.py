@@ -32,11 +32,6 @@ from torch import nn
 from ..blocks import ConvBNAct, DepthwiseSeparable
 from ._registry import SmallNet, register
 
-PAPER = (
-    "Howard, Zhu, Chen, Kalenichenko, Wang, Weyand, Andreetto, Adam (2017). MobileNets: Efficient "
-    "Convolutional Neural Networks for Mobile Vision Applications. arXiv:1704.04861"
-)
-
 # MobileNet Table 1: MobileNet Body Architecture, one row per layer as printed:
 # (type, stride, filter shape, input size). The paper prints the 512-channel pair once with "5x";
 # it is written out here.
@@ -83,6 +78,11 @@ BLOCKS: list[tuple[int, int]] = [
 MIN_DEPTH = 8  # TF-slim's min_depth: no layer narrower than 8 channels
 STEM_STRIDE = {"imagenet": 2, "cifar": 1, "tiny": 1}
 
+PAPER = (
+    "Howard, Zhu, Chen, Kalenichenko, Wang, Weyand, Andreetto, Adam (2017). MobileNets: Efficient "
+    "Convolutional Neural Networks for Mobile Vision Applications. arXiv:1704.04861"
+)
+
 
 def _published(width, res, params, macs, top1, source, note, **options) -> dict:
     return {
@@ -103,7 +103,8 @@ _PAPER_NOTE = (
 )
 _SLIM_NOTE = (
     "TF-slim's mobilenet_v1 checkpoint table: MACs and parameters in millions as printed, 1001 classes; "
-    "the paper's Figures 4 and 5 plot these 16 models."
+    "the paper's Figures 4 and 5 plot these 16 models. The table does not say what its parameters "
+    "include; ours with BatchNorm and 1001 classes are within 0.6% (4.233M for 4.24M, 1.332M for 1.34M)."
 )
 # TF-slim's table: width -> (params in M, {resolution: (M MACs, top-1)}).
 _SLIM_GRID = {

@@ -54,14 +54,6 @@ from torch import nn
 from ..blocks import ConvBNAct, pointwise
 from ._registry import SmallNet, register
 
-PAPER = (
-    "Iandola, Han, Moskewicz, Ashraf, Dally, Keutzer (2016). SqueezeNet: AlexNet-level accuracy with "
-    "50x fewer parameters and <0.5MB model size. arXiv:1602.07360"
-)
-PAPER_1_1 = (
-    PAPER + "; v1.1 from DeepScale's SqueezeNet release (conv1 3x3/2 x64, pools after conv1, fire3, fire5)"
-)
-
 
 class Table1Row(NamedTuple):
     layer: str
@@ -97,6 +89,14 @@ POOLS_AFTER = {"1_0": ("conv1", "fire4", "fire8"), "1_1": ("conv1", "fire3", "fi
 CONV1 = {"1_0": (96, 7), "1_1": (64, 3)}  # filters, kernel (stride 2, no padding)
 FIRE_NAMES = tuple(f"fire{i}" for i in range(2, 10))
 BYPASS_CHOICES = ("none", "simple", "complex")
+
+PAPER = (
+    "Iandola, Han, Moskewicz, Ashraf, Dally, Keutzer (2016). SqueezeNet: AlexNet-level accuracy with "
+    "50x fewer parameters and <0.5MB model size. arXiv:1602.07360"
+)
+PAPER_1_1 = (
+    PAPER + "; v1.1 from DeepScale's SqueezeNet release (conv1 3x3/2 x64, pools after conv1, fire3, fire5)"
+)
 
 # The paper's figures (and those of the releases and papers that quote it); keys in smallnets_edu.paper.
 PUBLISHED: list[dict] = [
