@@ -5,7 +5,9 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 LAB_ARGS ?=
 # Tests always run at the smoke budget: seconds per notebook.
-TEST_ENV := SMALLNETS_BUDGET=smoke MPLBACKEND=Agg PYTHONHASHSEED=0
+TEST_ENV := SMALLNETS_BUDGET=smoke MPLBACKEND=Agg PYTHONHASHSEED=0 OMP_NUM_THREADS=1
+# Two workers, one thread each; nbval needs each notebook's cells kept on one worker (loadscope).
+PYTEST_PAR := -n 2 --dist loadscope
 
 .PHONY: install lab test lint unit nbval notebooks pair bench book student clean help
 
@@ -41,7 +43,7 @@ nbval: install
 	$(TEST_ENV) $(BIN)/python -m pytest -q --nbval notebooks --sanitize-with tests/nbval_sanitize.cfg -p no:cacheprovider
 
 test: install lint
-	$(TEST_ENV) $(BIN)/python -m pytest -q tests notebooks --nbval --sanitize-with tests/nbval_sanitize.cfg
+	$(TEST_ENV) $(BIN)/python -m pytest -q $(PYTEST_PAR) tests notebooks --nbval --sanitize-with tests/nbval_sanitize.cfg
 
 notebooks: install
 	$(TEST_ENV) $(BIN)/python -m smallnets_edu notebooks --execute
