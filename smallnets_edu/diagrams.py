@@ -502,6 +502,19 @@ def _draw_footprint(ax, layers, in_channels: int) -> None:
     _text(ax, width / 2, frame + 0.5, "pixels one output pixel sees", va="bottom", fontsize=9)
 
 
+def _detached(fig):
+    """Close ``fig`` in pyplot and return it.
+
+    A cell that ends with ``diagrams.connectivity(...)`` then shows the figure exactly once (as the
+    cell's result) instead of twice (result, then pyplot's inline flush), and scripts or loops that
+    draw many diagrams leak no open figures. So end such a cell with the call itself, not with ``;``.
+    """
+    import matplotlib.pyplot as plt
+
+    plt.close(fig)
+    return fig
+
+
 def connectivity(
     kind: str | Sequence[Layer | int] = "standard",
     in_channels: int = 8,
@@ -536,7 +549,7 @@ def connectivity(
     heading = title or (_HEADINGS.get(name) if name else None) or "Connectivity"
     fig.suptitle(f"{heading}: {caption}", x=0.02, ha="left", fontsize=11)
     fig.subplots_adjust(left=0.02, right=0.99, top=0.86, bottom=0.04)
-    return fig
+    return _detached(fig)
 
 
 _HEADINGS = {
@@ -590,7 +603,7 @@ def kernel_footprint(
     ax.grid(False)
     _draw_footprint(ax, layers, in_channels)
     fig.subplots_adjust(left=0.01, right=0.99, top=0.98, bottom=0.02)
-    return fig
+    return _detached(fig)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -703,7 +716,7 @@ def cost_chart(kernel: int, in_channels: int, out_channels: int, groups: int, si
         ax.text(
             0.5, 0.5, problem, ha="center", va="center", wrap=True, color="#C44E52", transform=ax.transAxes
         )
-        return fig
+        return _detached(fig)
     rows = variant_costs(kernel, in_channels, out_channels, groups, size)
     standard = rows[0].macs
     labels = [VARIANT_LABELS[r.name] for r in rows]
@@ -730,8 +743,13 @@ def cost_chart(kernel: int, in_channels: int, out_channels: int, groups: int, si
     ax.set_ylim(-0.6, len(rows) - 0.1)
     ax.set_xlabel("multiply-accumulates, % of the standard convolution (parameters scale the same way)")
     ax.grid(axis="y", visible=False)
-    fig.subplots_adjust(left=0.2, right=0.98, top=0.93, bottom=0.15)
-    return fig
+    ax.set_title(
+        f"{in_channels} → {out_channels} channels, {kernel}×{kernel} kernel, {size}×{size} map, g = {groups}",
+        loc="left",
+        pad=14,
+    )
+    fig.subplots_adjust(left=0.2, right=0.98, top=0.86, bottom=0.15)
+    return _detached(fig)
 
 
 CHANNEL_OPTIONS = [8, 16, 32, 64, 128, 256, 512, 1024]
@@ -755,11 +773,52 @@ def explorer_controls(
     }
 
 
-def cost_explorer(**start):
-    """Lesson 01's explorer: five sliders, the cost table of every variant, and the bar chart."""
+def _png_output(fig) -> dict:
+    """``fig`` as one display_data entry of an ``Output`` widget's ``outputs`` (PNG + text)."""
+    import base64
+    import io
+
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=fig.dpi, bbox_inches="tight")
+    return {
+        "output_type": "display_data",
+        "data": {"image/png": base64.b64encode(buffer.getvalue()).decode("ascii"), "text/plain": repr(fig)},
+        "metadata": {},
+    }
+
+
+def _state_explorer_class():
     from . import widgets
 
-    return widgets.Explorer(
+    class StateExplorer(widgets.Explorer):
+        """An Explorer whose figure travels in its ``Output`` widget's state, never as display messages.
+
+        ``Explorer`` displays its figure inside the ``Output`` widget. A frontend that renders widgets
+        (JupyterLab, nbclient when it stores widget state) captures that display, but one that does not
+        (nbval's kernel client) receives it as an extra cell output, so the stored notebook and a fresh
+        run would differ. Writing the picture into ``Output.outputs`` instead sends only widget-state
+        updates: JupyterLab shows the same figure, and the cell's outputs are the same everywhere.
+        """
+
+        def __init__(self, *args, **kwargs) -> None:
+            super().__init__(*args, **kwargs)
+            self._draw(**self.values())  # the draw during construction came before the Output existed
+
+        def _draw(self, **values) -> None:
+            if self.output is None:
+                return
+            self.output.outputs = (_png_output(self._plot(**values)),)
+
+    return StateExplorer
+
+
+def cost_explorer(**start):
+    """Lesson 01's explorer: five sliders, the cost table of every variant, and the bar chart.
+
+    ``start`` sets the sliders' first values (``kernel``, ``in_channels``, ``out_channels``, ``groups``,
+    ``size``); every option offered keeps ``groups`` a divisor of both channel counts.
+    """
+    return _state_explorer_class()(
         explorer_controls(**start),
         plot=cost_chart,
         readout=cost_readout,

@@ -176,3 +176,32 @@ def test_cost_explorer_has_a_deterministic_text_view():
     bundle = explorer._repr_mimebundle_()
     assert bundle["text/plain"].startswith("Explorer (kernel=3, in_channels=512")
     assert "image/png" in bundle
+
+
+@pytest.mark.parametrize(
+    "draw",
+    [
+        lambda: diagrams.connectivity("separable"),
+        lambda: diagrams.stack((3, 3), channels=12, shuffle=True),
+        lambda: diagrams.kernel_footprint("spatial"),
+        lambda: diagrams.cost_chart(3, 64, 64, 2, 14),
+    ],
+)
+def test_figures_come_back_detached_from_pyplot(draw):
+    """So a notebook cell ending with the call shows the figure once, and loops leak nothing."""
+    before = set(plt.get_fignums())
+    fig = draw()
+    assert set(plt.get_fignums()) == before
+    assert fig.canvas is not None and fig.axes
+
+
+def test_cost_explorer_keeps_its_figure_in_widget_state(capsys):
+    """The chart travels in the Output widget's state, so no display message reaches the cell's outputs."""
+    explorer = diagrams.cost_explorer()
+    (first,) = explorer.output.outputs
+    assert first["output_type"] == "display_data" and first["data"]["text/plain"].startswith("<Figure size")
+    explorer.controls["kernel"].value = 7
+    (second,) = explorer.output.outputs
+    assert second["data"]["image/png"] != first["data"]["image/png"]
+    assert "7×7 kernel" in explorer.readout.value
+    assert "<Figure" not in capsys.readouterr().out
