@@ -206,10 +206,10 @@ def test_tinyimagenet_zip_decodes_labels_names_and_grayscale(tmp_path, monkeypat
     ds = data.load("tinyimagenet", data_dir=tmp_path / "data")
     assert ds.classes == ["goldfish", "Egyptian cat", "thing"]  # sorted wnids, first synonym
     assert ds.resolution == 64 and len(ds.train) == 6 and len(ds.test) == 6
-    for img, label in zip(ds.train.images, ds.train.labels.tolist()):
+    for img, label in zip(ds.train.images, ds.train.labels.tolist(), strict=True):
         colour = exp["colours"][exp["wnids"][label]]
         assert np.allclose(img.float().mean(dim=(1, 2)).numpy(), colour, atol=3)
-    for img, label, (wnid, gray) in zip(ds.test.images, ds.test.labels.tolist(), exp["val"]):
+    for img, label, (wnid, gray) in zip(ds.test.images, ds.test.labels.tolist(), exp["val"], strict=True):
         assert exp["wnids"][label] == wnid
         if gray:
             assert torch.equal(img[0], img[1]) and torch.equal(img[1], img[2])

@@ -4,10 +4,10 @@ The whole uint8 split is moved to the device once (CIFAR-10's 50,000 images are 
 then a handful of tensor operations, with no worker processes and no per-image Python:
 
 1. take the next slice of the epoch's permutation;
-2. random crop with zero padding and horizontal flip in *one gather*: every output pixel reads the
-   source pixel at (row + dy - pad, col + dx - pad), with the column order reversed for flipped
-   images; reads that fall in the padding are zeroed by a mask, which is exactly what padding the
-   image with black and cropping would give (torchvision's ``RandomCrop(32, padding=4)``);
+2. random crop with zero padding and horizontal flip in *one gather* (``torch.take``): every output
+   pixel reads the source pixel at (row + dy - pad, col + dx - pad), with the column order reversed
+   for flipped images; reads that fall in the padding are zeroed by a mask, which is exactly what
+   padding the image with black and cropping would give (torchvision's ``RandomCrop(32, padding=4)``);
 3. convert to float and normalise with one multiply-add.
 
 The permutation and the random crops and flips of an epoch are drawn up front from a generator
@@ -93,6 +93,9 @@ class Loader:
         h, w = self.images.shape[-2:]
         self._rows = torch.arange(h, device=self.device)
         self._cols = torch.arange(w, device=self.device)
+        self._planes = torch.arange(3, device=self.device) * (h * w)  # flat offset of each channel plane
+        self._centre = torch.full((1, 2), pad, device=self.device)
+        self._no_flip = torch.zeros(1, dtype=torch.bool, device=self.device)
         self._epoch = 0
 
     # ---------------------------------------------------------------------------------------------
@@ -143,25 +146,33 @@ class Loader:
             idx = order[b * bs : (b + 1) * bs]
             if self.augment:
                 x = self._crop_flip(idx, offsets[b * bs : (b + 1) * bs], flips[b * bs : (b + 1) * bs])
+            elif self.channels_last:  # the same gather without offsets: faster than a layout conversion
+                x = self._crop_flip(
+                    idx, self._centre.expand(idx.numel(), 2), self._no_flip.expand(idx.numel())
+                )
             else:
                 x = self.images[idx]
-                if self.channels_last:
-                    x = x.contiguous(memory_format=torch.channels_last)
             # Converting after the gather keeps the uint8 -> float pass to one batch.
             x = x.float().mul_(self._scale).add_(self._shift)
             yield x, self.labels[idx]
 
     def _crop_flip(self, idx: torch.Tensor, offsets: torch.Tensor, flips: torch.Tensor) -> torch.Tensor:
-        """uint8 batch (B, 3, H, W): padded random crop and horizontal flip as one gather."""
-        h, w = self.images.shape[-2:]
+        """uint8 batch (B, 3, H, W): padded random crop and horizontal flip as one gather.
+
+        ``torch.take`` with one flat index per output value measured about twice as fast on CPU as
+        advanced indexing with four index tensors, and as fast as unfold-based window selection.
+        """
+        c, h, w = self.images.shape[1:]
         rows = offsets[:, :1] - self.pad + self._rows  # (B, H): source row of each output row
         cols = offsets[:, 1:] - self.pad + self._cols  # (B, W)
         cols = torch.where(flips[:, None], cols.flip(1), cols)  # flip = read the crop's columns backwards
-        inside = ((rows >= 0) & (rows < h))[:, :, None] & ((cols >= 0) & (cols < w))[:, None, :]
+        inside = ((rows >= 0) & (rows < h))[:, :, None] & ((cols >= 0) & (cols < w))[:, None, :]  # (B, H, W)
         rows = rows.clamp(0, h - 1)
         cols = cols.clamp(0, w - 1)
-        # Advanced indices around a slice: the result is (B, H, W, C), i.e. already channels-last in memory.
-        x = self.images[idx[:, None, None], :, rows[:, :, None], cols[:, None, :]]
-        x = x.mul_(inside[..., None])  # zero the reads that fell in the padding
-        x = x.permute(0, 3, 1, 2)  # (B, C, H, W) view with channels_last strides
-        return x if self.channels_last else x.contiguous()
+        pixel = (idx * (c * h * w))[:, None, None] + rows[:, :, None] * w + cols[:, None, :]  # (B, H, W)
+        if self.channels_last:
+            # Index laid out (B, H, W, C): the result is channels-last in memory once viewed as NCHW.
+            flat = pixel[..., None] + self._planes.view(1, 1, 1, c)
+            return torch.take(self.images, flat).mul_(inside[..., None]).permute(0, 3, 1, 2)
+        flat = pixel[:, None] + self._planes.view(1, c, 1, 1)
+        return torch.take(self.images, flat).mul_(inside[:, None])  # zero the reads in the padding
