@@ -284,6 +284,18 @@ def test_extracted_file_with_wrong_md5_is_refused_unless_verify_is_off(cifar10, 
         data.load("cifar10", data_dir=root, download=False)
 
 
+def test_damaged_folder_is_unpacked_again_from_the_archive(cifar10):
+    root, entry, expected = cifar10
+    data.load("cifar10", data_dir=root)
+    (root / "cifar10.uint8.v1.pt").unlink()
+    (root / entry.folder / "test_batch").write_bytes(b"damaged")
+    (root / entry.folder / "data_batch_2").unlink()
+    ds = data.load("cifar10", data_dir=root, download=False)
+    assert ds.test.labels.tolist() == expected["test_labels"] and len(ds.train) == 5 * N_PER_BATCH
+    assert _md5(root / entry.folder / "test_batch") == entry.files["test_batch"]
+    assert _leftovers(root) == []
+
+
 def test_no_network_message_names_url_md5_and_destination(tmp_path, monkeypatch):
     entry = data.ARCHIVES["cifar10"]
     unreachable = (tmp_path / "no-such-host" / entry.filename).as_uri()

@@ -184,8 +184,10 @@ def check_files(archive: Archive, folder: Path) -> None:
             )
 
 
-def extract(archive: Archive, path: Path, dest_dir: Path) -> Path:
+def extract(archive: Archive, path: Path, dest_dir: Path, *, replace: bool = False) -> Path:
     """Unpack ``path`` so that ``dest_dir / archive.folder`` appears complete or not at all.
+
+    An existing folder is kept unless ``replace`` (used to repair a folder that failed its checks).
 
     A damaged archive or an unsafe member raises ``CorruptDataError`` and the archive file is removed
     (so the next run downloads a fresh copy); the temporary directory is always cleaned up.
@@ -218,9 +220,15 @@ def extract(archive: Archive, path: Path, dest_dir: Path) -> Path:
                 f"{archive.title}: {path} does not contain the folder {archive.folder}/; it is not the "
                 f"official archive and was removed. " + how_to_fetch(archive, path)
             )
-        if target.exists():  # an earlier copy that failed its checks: replace it whole
+        if replace and target.exists():  # an earlier copy that failed its checks: replace it whole
             shutil.rmtree(target)
-        os.replace(unpacked, target)
+        try:
+            os.replace(unpacked, target)
+        except OSError:
+            # Another process (a second DDP rank, say) unpacked the same archive first: keep its
+            # complete copy rather than pull it from under a reader.
+            if not target.is_dir():
+                raise
         return target
     finally:
         shutil.rmtree(work, ignore_errors=True)

@@ -104,7 +104,7 @@ def load_official(name: str, root: Path, *, download: bool, verify: bool) -> Dat
             if not archive_path.is_file():
                 raise
             # The folder is damaged but the archive is here: unpack it again over the folder.
-            _unpack(archive, archive_path, root, download=download, verify=verify)
+            _unpack(archive, archive_path, root, download=download, verify=verify, replace=True)
             dl.check_files(archive, folder)
     train, test, classes = _DECODERS[name](folder)
     ds = make_dataset(name, train, test, classes)
@@ -112,7 +112,15 @@ def load_official(name: str, root: Path, *, download: bool, verify: bool) -> Dat
     return ds
 
 
-def _unpack(archive: dl.Archive, archive_path: Path, root: Path, *, download: bool, verify: bool) -> None:
+def _unpack(
+    archive: dl.Archive,
+    archive_path: Path,
+    root: Path,
+    *,
+    download: bool,
+    verify: bool,
+    replace: bool = False,
+) -> None:
     if archive_path.is_file():
         if verify:
             dl.check_archive(archive, archive_path)
@@ -123,7 +131,7 @@ def _unpack(archive: dl.Archive, archive_path: Path, root: Path, *, download: bo
             f"{archive.title} is not in {root} (neither the folder {archive.folder}/ nor "
             f"{archive.filename}) and downloading is off. " + dl.how_to_fetch(archive, archive_path)
         )
-    dl.extract(archive, archive_path, root)
+    dl.extract(archive, archive_path, root, replace=replace)
 
 
 # --------------------------------------------------------------------------------------------------
