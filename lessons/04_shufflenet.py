@@ -1,0 +1,992 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: notebooks//ipynb,lessons//py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # 04 · ShuffleNet: grouped 1x1 convolutions that still talk to each other
+#
+# Lesson 03 ended on a number: in MobileNet the 1x1 convolutions do **94.86%** of the
+# multiply-accumulates. The depthwise layers, the part everyone talks about, are almost free; the
+# pointwise layers are the network. So if you want a network that is cheaper still, you have to make the
+# 1x1 convolutions cheaper.
+#
+# **ShuffleNet** (Zhang, Zhou, Lin and Sun, 2017, [arXiv:1707.01083](https://arxiv.org/abs/1707.01083);
+# CVPR 2018) does it with two ideas:
+#
+# 1. **pointwise group convolutions**: split the channels into $g$ groups and let each 1x1 filter see one
+#    group only, which makes the layer $g$ times cheaper;
+# 2. **channel shuffle**: a fixed reordering of the channels between two grouped layers, so that
+#    information still flows from every group to every group.
+#
+# In this lesson you will
+#
+# 1. count what grouping saves, and see (on a diagram, then by measurement) what it breaks;
+# 2. write the channel shuffle as reshape, transpose, flatten, and show that it is a permutation you can undo;
+# 3. build the three units of the paper's Figure 2 from the package and check the paper's cost formulas;
+# 4. rebuild Table 1, where the channel counts grow with $g$ while the cost stays at about 140M, and
+#    explore every groups / scale combination with sliders;
+# 5. set our numbers beside the paper's Tables 1, 2, 3 and 5, then train the shuffle ablation of Table 3
+#    on CIFAR-10;
+# 6. see, with Table 8 and a stopwatch, that fewer multiply-accumulates do not mean proportionally less
+#    time.
+
+# %%
+import functools
+
+import numpy as np
+import torch
+from IPython.display import HTML
+from torch import nn
+
+from smallnets_edu import blocks, budget, cost, diagrams, models, paper, plots, widgets
+from smallnets_edu.models import shufflenet_v1 as sn
+
+
+def table(header, rows):
+    """A small HTML table: the display helper of this lesson."""
+    head = "".join(f"<th>{h}</th>" for h in header)
+    body = "".join("<tr>" + "".join(f"<td>{c}</td>" for c in row) + "</tr>" for row in rows)
+    return HTML(f"<table><tr>{head}</tr>{body}</table>")
+
+
+def diff(ours, published):
+    """Relative difference of our number from the published one."""
+    return f"{(ours - published) / published:+.1%}"
+
+
+BUDGET = budget.current()
+print(f"budget: {BUDGET.name}")
+
+# %% [markdown]
+# ## 1. Grouped convolution: $g$ times cheaper
+#
+# A 1x1 convolution from $M$ to $N$ channels on an $H \times W$ map computes, at every pixel, $N$ dot
+# products of length $M$: $M \cdot N \cdot H \cdot W$ multiply-accumulates, and it holds $M \cdot N$
+# weights. A **grouped** convolution cuts the $M$ inputs and the $N$ outputs into $g$ groups and runs $g$
+# independent convolutions side by side, group $k$ of the outputs seeing only group $k$ of the inputs.
+# Each dot product is now $M/g$ long:
+#
+# $$\text{MACs} = k_h \cdot k_w \cdot \frac{M}{g} \cdot N \cdot H \cdot W, \qquad
+#   \text{weights} = k_h \cdot k_w \cdot \frac{M}{g} \cdot N .$$
+#
+# Both shrink by exactly $g$. The idea is old: AlexNet (Krizhevsky et al. 2012) split its layers in two
+# groups to fit on two GPUs, and ResNeXt (Xie et al. 2017) used grouped 3x3 convolutions. ShuffleNet's
+# observation is that ResNeXt grouped the *wrong* layers: its cheap 3x3s were grouped while its 1x1s, by
+# the paper's count 93.4% of a ResNeXt unit's multiply-accumulates, stayed dense. A depthwise convolution
+# is the extreme case $g = M$.
+#
+# Here is one of ShuffleNet's real layers, stage 3's 1x1 convolution from 240 to 60 channels on a 28x28
+# map, with PyTorch's own parameter count beside the formula:
+
+# %%
+rows = []
+for g in (1, 2, 3, 4, 6, 12, 60):
+    layer = nn.Conv2d(240, 60, 1, groups=g, bias=False)
+    macs = cost.grouped_macs(240, 60, 1, 28, g)
+    rows.append(
+        [
+            g,
+            240 // g,
+            f"{cost.count_params(layer):,}",
+            f"{macs:,}",
+            f"{cost.grouped_macs(240, 60, 1, 28, 1) / macs:g}x",
+        ]
+    )
+table(["groups g", "inputs per filter (M/g)", "weights (PyTorch)", "MACs (formula)", "cheaper by"], rows)
+
+# %% [markdown]
+# ## 2. The price: groups that never talk
+#
+# One grouped layer is fine. The trouble starts when you stack them. After a grouped layer, output group
+# $k$ depends only on input group $k$; if the next layer is grouped the same way, its group $k$ again reads
+# only group $k$, and so on through the whole network. The network has quietly become $g$ separate thin
+# networks running side by side, and each output channel is computed from a fraction $1/g$ of the input.
+# The paper's Figure 1 (a) draws exactly this.
+#
+# Lesson 01 drew this with `smallnets_edu.diagrams.stack`; here it is again with ShuffleNet's favourite
+# kind of layer, two grouped 1x1 convolutions, now with 16 channels in $g = 4$ groups, built from real
+# PyTorch layers. The node colours say which input groups can reach each channel, and the bold lines
+# trace everything that feeds output channel 6.
+
+# %%
+diagrams.stack((4, 4), channels=16, shuffle=False, highlight=6)
+# %% [markdown]
+# Every output channel keeps a single colour: orange stays orange, and output 6 sees 4 of the 16 inputs.
+# Now put a **channel shuffle** between the two layers (the paper's Figure 1 (c)): every group of the
+# second layer receives channels from every group of the first, and every output channel carries all four
+# colours.
+
+# %%
+diagrams.stack((4, 4), channels=16, shuffle=True, highlight=6)
+
+# %% [markdown]
+# ### Measuring it on the package's units
+#
+# Diagrams are drawn from all-ones weights. Let us check the same thing on trained-looking (random)
+# weights, with the real `ShuffleUnit` of `smallnets_edu.models.shufflenet_v1`, two of them stacked, once
+# with and once without the shuffle: nudge one group of input channels, run the network again, and see
+# which groups of the output changed. A ■ in row $i$, column $j$ means "nudging input group $i$ changed
+# output group $j$".
+
+
+# %%
+def group_reach(net, channels, groups, size=8, seed=0):
+    """[input group, output group]: did nudging that input group change that output group?"""
+    torch.manual_seed(seed)
+    net = net.eval()
+    x = torch.randn(1, channels, size, size)
+    per = channels // groups
+    with torch.no_grad():
+        base = net(x)
+        rows = []
+        for i in range(groups):
+            nudged = x.clone()
+            nudged[:, i * per : (i + 1) * per] += 1.0
+            change = (net(nudged) - base).abs().view(groups, -1).sum(dim=1)  # one number per output group
+            rows.append((change > 1e-6).tolist())
+    return np.array(rows)
+
+
+def show_reach(reach, title):
+    print(title)
+    print("              output group " + " ".join(f"{j}" for j in range(reach.shape[1])))
+    for i, row in enumerate(reach):
+        print(f"  input group {i}:            " + " ".join("■" if r else "·" for r in row))
+
+
+g, channels = 4, 64
+for shuffle in (False, True):
+    torch.manual_seed(0)
+    two_units = nn.Sequential(*(sn.ShuffleUnit(channels, channels, g, shuffle=shuffle) for _ in range(2)))
+    show_reach(group_reach(two_units, channels, g), f"two ShuffleUnits, g = {g}, shuffle = {shuffle}")
+    print()
+
+# %% [markdown]
+# Without the shuffle the matrix is diagonal: after two whole units, each input group still influences
+# only its own output group, however long you train. With the shuffle every input group reaches every
+# output group, **after a single unit**. The paper's ablation (Table 3, section 5 below) shows what the
+# isolation costs on ImageNet: between 1.3 and 5.8 points of top-1 error.
+#
+# One more thing the pictures hide: the shuffle deals the channels out like cards, one from each group
+# in turn, so each group of the next layer receives $C/g$ channels. Is that always enough to reach every
+# group? Not with very few channels per group; exercise 2 asks you to find where it stops working. (Real
+# ShuffleNet layers have 20 channels per group or more.)
+
+# %% [markdown]
+# ## 3. Channel shuffle is a fixed permutation
+#
+# The course's source notes say that the channel shuffle "randomly mixes the output channels of the group
+# convolution". **It does not**: the shuffle is a fixed, deterministic permutation, the same for every
+# image, every batch and every training step, and it has no parameters. For a layer with $g$ groups of
+# $n$ channels ($C = gn$):
+#
+# 1. **reshape** the channel axis to $(g, n)$: row $k$ is group $k$;
+# 2. **transpose** to $(n, g)$;
+# 3. **flatten** back to $C$ channels.
+#
+# Reading the transposed matrix row by row takes the first channel of every group, then the second of
+# every group, and so on: every consecutive block of $g$ channels now holds one channel from each group.
+# Three lines of PyTorch, checked against the package's `blocks.channel_shuffle`:
+
+
+# %%
+def shuffle(x, groups):
+    n, c, h, w = x.shape
+    return x.reshape(n, groups, c // groups, h, w).transpose(1, 2).reshape(n, c, h, w)
+
+
+x = torch.arange(12.0).view(1, 12, 1, 1)  # channel i holds the number i
+print("channel order after shuffle(g=3):", shuffle(x, 3).flatten().long().tolist())
+print("the package's permutation:       ", blocks.shuffle_permutation(12, 3))
+print("same as blocks.channel_shuffle:  ", torch.equal(shuffle(x, 3), blocks.channel_shuffle(x, 3)))
+print("same result on a second call:    ", torch.equal(shuffle(x, 3), shuffle(x, 3)))
+
+# %% [markdown]
+# Because it is a permutation, it can be undone, and the inverse is another shuffle: viewing $(g, n)$ as
+# $(n, g)$ and transposing back is a shuffle with $C/g = n$ groups. So shuffling with $g$ and then with
+# $C/g$ gives back the input exactly:
+
+# %%
+x = torch.randn(2, 12, 5, 5)
+for groups in (2, 3, 4, 6):
+    back = blocks.channel_shuffle(blocks.channel_shuffle(x, groups), 12 // groups)
+    print(
+        f"shuffle with g = {groups}, then with C/g = {12 // groups:>2}: input recovered = {torch.equal(back, x)}"
+    )
+print(
+    "shuffle with 3 twice recovers it?",
+    torch.equal(blocks.channel_shuffle(blocks.channel_shuffle(x, 3), 3), x),
+)
+
+# %% [markdown]
+# Why does the network need the shuffle at all, if the next layer could learn any order of its inputs? It
+# could not: a *grouped* layer cannot choose which channels land in which group; that is fixed by their
+# position. The shuffle decides the position, once, so that every group gets a share of every other
+# group. (After a dense 1x1 layer a shuffle would be pointless, which is why our `ShuffleUnit` leaves it
+# out where the first 1x1 is dense.) It costs no multiply-accumulates and no parameters, but it is not
+# free on real hardware: it moves every value in memory. Section 9 and lesson 08 come back to that.
+
+# %% [markdown]
+# ## 4. The three units of Figure 2
+#
+# ShuffleNet is built from one residual unit, in two versions, derived from a third:
+#
+# - **(a) a bottleneck unit with a depthwise convolution**, ResNet style: 1x1 conv (BN, ReLU), 3x3
+#   depthwise conv (BN), 1x1 conv (BN), add the shortcut, ReLU. The 1x1s are dense.
+# - **(b) the ShuffleNet unit**: both 1x1 convolutions become *grouped*, and a channel shuffle follows the
+#   first one. As in Xception-style designs, there is no ReLU after the depthwise convolution.
+# - **(c) the stride-2 ShuffleNet unit**, which opens every stage: the depthwise convolution gets stride 2,
+#   the shortcut becomes a 3x3 average pool with stride 2, and the two are **concatenated** instead of
+#   added. The output is wider than the input at almost no cost: the branch only has to produce the new
+#   channels, and the pooled input brings the old ones.
+#
+# The bottleneck is 1/4 of the unit's output width. In our package unit (a) is simply
+# `ShuffleUnit(..., groups=1)`: with one group the 1x1s are dense and there is nothing to shuffle. The
+# figure below is drawn from the three unit objects themselves (each box is read off the module: kernel,
+# groups, stride, channels, whether a ReLU follows).
+#
+# *A note on this cell:* `smallnets_edu.diagrams` draws connectivity, not block diagrams of units, so the
+# small drawing helper `draw_unit` lives here in the lesson.
+
+
+# %%
+def _box(block):
+    """Text and layer kind of one ConvBNAct box, read off the module."""
+    conv = block[0]
+    kh, kw = conv.kernel_size
+    kind = cost.layer_kind(conv)
+    name = {"depthwise": f"{kh}×{kw} DWConv", "grouped pointwise": f"1×1 GConv, g={conv.groups}"}.get(
+        kind, f"{kh}×{kw} Conv"
+    )
+    name += f", stride {conv.stride[0]}" if conv.stride[0] > 1 else ""
+    name += " + BN" + (" + ReLU" if any(isinstance(m, nn.ReLU) for m in block) else "")
+    return f"{name}\n{conv.in_channels} → {conv.out_channels} ch", kind
+
+
+def draw_unit(ax, unit, title):
+    """One unit of Figure 2: residual branch on the left, shortcut on the right."""
+    steps = [_box(unit.compress)] + ([("Channel Shuffle", "shuffle")] if unit.shuffle is not None else [])
+    steps += [_box(unit.depthwise), _box(unit.expand)]
+    merge = "Concat" if unit.stride == 2 else "Add"
+    steps = (
+        [(f"input, {unit.in_channels} ch", "input")]
+        + steps
+        + [(merge, "merge"), (f"ReLU → {unit.out_channels} ch", "input")]
+    )
+    ys = np.linspace(0, -len(steps) + 1, len(steps))
+    for (text, kind), y in zip(steps, ys, strict=True):
+        colour = "white" if kind in ("input", "merge") else plots.kind_colour(kind)
+        ax.text(
+            0,
+            y,
+            text,
+            ha="center",
+            va="center",
+            fontsize=8,
+            bbox={
+                "boxstyle": "round,pad=0.35",
+                "fc": colour,
+                "alpha": 0.5 if kind not in ("input", "merge") else 1,
+                "ec": "#555555",
+            },
+        )
+    for y0, y1 in zip(ys[:-1], ys[1:], strict=True):
+        ax.annotate("", (0, y1 + 0.28), (0, y0 - 0.28), arrowprops={"arrowstyle": "->", "color": "#555555"})
+    side, merge_y = 1.05, ys[-2]
+    ax.plot([0.45, side, side], [0, 0, merge_y], color="#555555", lw=1, zorder=0)
+    ax.annotate("", (0.28, merge_y), (side, merge_y), arrowprops={"arrowstyle": "->", "color": "#555555"})
+    if unit.stride == 2:
+        ax.text(
+            side,
+            (ys[0] + merge_y) / 2,
+            "3×3 AVG Pool\nstride 2",
+            ha="center",
+            va="center",
+            fontsize=8,
+            bbox={"boxstyle": "round,pad=0.35", "fc": "white", "ec": "#555555"},
+        )
+    ax.set_xlim(-1.15, 1.6)
+    ax.set_ylim(ys[-1] - 0.6, 0.6)
+    ax.axis("off")
+    ax.set_title(title, fontsize=10)
+
+
+units = {
+    "(a) bottleneck with DWConv": sn.ShuffleUnit(240, 240, groups=1),
+    "(b) ShuffleNet unit": sn.ShuffleUnit(240, 240, groups=3),
+    "(c) ShuffleNet unit, stride 2": sn.ShuffleUnit(240, 480, groups=3, stride=2),
+}
+fig, axes = plots.figure(12.0, 5.2, ncols=3)
+for ax, (name, unit) in zip(axes, units.items(), strict=True):
+    draw_unit(ax, unit, name)
+fig.subplots_adjust(left=0.01, right=0.99, top=0.93, bottom=0.02, wspace=0.05)
+
+# %% [markdown]
+# Now build them and push a 28x28 feature map with 240 channels through each (stage 3's input in the
+# $g = 3$ network). The per-layer profile counts what each costs.
+
+# %%
+rows = []
+for name, unit in units.items():
+    out = unit.eval()(torch.zeros(1, 240, 28, 28))
+    p = cost.profile(unit, 28, in_channels=240)
+    kinds = p.by_kind()
+    rows.append(
+        [
+            name,
+            "1x240x28x28",
+            "x".join(map(str, out.shape)),
+            f"{p.params:,}",
+            f"{p.macs:,}",
+            f"{kinds.get('pointwise', kinds.get('grouped pointwise'))['macs'] / p.macs:.0%}",
+        ]
+    )
+table(["unit", "input", "output", "parameters", "MACs", "share in the 1x1s"], rows)
+
+# %% [markdown]
+# Three things to read in this table:
+#
+# - Grouping the 1x1s with $g = 3$ cuts the unit's cost from 23.0M to 7.9M multiply-accumulates, not
+#   quite 3 times, because the depthwise convolution does not shrink.
+# - Even in the ShuffleNet unit the 1x1s still do most of the work (95%): the depthwise 3x3 on the
+#   narrow bottleneck is tiny.
+# - The stride-2 unit doubles the width for a little more than unit (b) costs (9.6M against 7.9M): the
+#   branch produces only the 240 new channels, on a 14x14 map, and the pooled shortcut brings the rest.
+#
+# The paper states the cost of a unit in closed form. For a $c \times h \times w$ input and $m$ bottleneck
+# channels, a ResNet bottleneck (3x3 dense) needs $hw(2cm + 9m^2)$, a ResNeXt unit (3x3 grouped)
+# $hw(2cm + 9m^2/g)$, and the ShuffleNet unit only $hw(2cm/g + 9m)$. We can check the ShuffleNet formula
+# on our units, and see how far ahead it is of the other two:
+
+# %%
+c, m, h = 240, 60, 28
+print(f"ResNet    hw(2cm + 9m²)   = {h * h * (2 * c * m + 9 * m * m):>11,}")
+for g in (1, 2, 3, 4, 6, 12):  # every g that divides c = 240 and m = 60
+    formula = h * h * (2 * c * m // g + 9 * m)
+    measured = cost.profile(sn.ShuffleUnit(c, c, g), h, in_channels=c).macs
+    resnext = h * h * (2 * c * m + 9 * m * m // g)
+    print(
+        f"g = {g}:  ResNeXt hw(2cm + 9m²/g) = {resnext:>11,}   ShuffleNet hw(2cm/g + 9m) = {formula:>10,}   profile = {measured:>10,}"
+    )
+
+# %% [markdown]
+# ## 5. The whole network: Table 1
+#
+# ShuffleNet stacks the units into three stages after a small stem (Table 1): a 3x3 convolution with
+# stride 2 and 24 channels, a 3x3 max pool with stride 2, then stage 2 (28x28), stage 3 (14x14) and
+# stage 4 (7x7), each opening with one stride-2 unit followed by 3, 7 and 3 stride-1 units; a global
+# average pool and a 1000-way fully connected layer close it. Two details: the first 1x1 convolution of
+# stage 2 is dense (its input, the 24-channel stem, is too narrow to split into groups), and the
+# bottleneck is always 1/4 of the output width.
+#
+# The interesting column of Table 1 is the channel count. The paper fixes the budget (about 140M
+# multiply-accumulates) and asks: **for each $g$, how wide can the network be?** Grouping makes the 1x1s
+# cheaper, so the savings buy more channels. Our model reads these widths from
+# `shufflenet_v1.TABLE1_STAGE_CHANNELS`; here they are beside what our model actually builds, with the
+# multiply-accumulates we count at 224x224.
+
+
+# %%
+def build_meta(groups=3, scale=1.0, **options):
+    """A ShuffleNet with shapes but no weights: instant to build, enough to count its cost."""
+    with torch.device("meta"):
+        return models.build("shufflenet_v1", groups=groups, width_mult=scale, **options)
+
+
+@functools.cache
+def shufflenet_cost(groups, scale, resolution=224):
+    """Profile of one ShuffleNet (cached: each setting is counted once)."""
+    return cost.profile(build_meta(groups, scale), resolution, name=f"ShuffleNet {scale:g}x (g = {groups})")
+
+
+def built_widths(net):
+    """Output channels of stages 2, 3, 4 as built (read off the last unit of each stage)."""
+    return tuple(getattr(net.features, f"stage{k}")[-1].out_channels for k in (2, 3, 4))
+
+
+rows = []
+for g in sn.GROUPS:
+    p, published = shufflenet_cost(g, 1.0), sn.TABLE1_COMPLEXITY_MFLOPS[g] * 1e6
+    ours = built_widths(build_meta(g))
+    same = "✓" if ours == sn.TABLE1_STAGE_CHANNELS[g] else "✗"
+    rows.append(
+        [
+            g,
+            " / ".join(map(str, sn.TABLE1_STAGE_CHANNELS[g])),
+            " / ".join(map(str, ours)) + f" {same}",
+            f"{published / 1e6:.0f}",
+            f"{p.macs / 1e6:.1f}",
+            diff(p.macs, published),
+            f"{p.params / 1e6:.2f}",
+        ]
+    )
+table(
+    [
+        "groups g",
+        "Table 1: stage 2 / 3 / 4 channels",
+        "ours",
+        "Table 1 MFLOPs",
+        "our M MACs",
+        "diff",
+        "our M params",
+    ],
+    rows,
+)
+
+# %% [markdown]
+# The widths match Table 1 exactly, and the costs land within about 1% of it: as $g$ goes from 1 to 8 the
+# network gets **2.7 times wider** (144 to 384 channels in stage 2) for the same budget. The width grows
+# roughly like $\sqrt{g}$ (1, 1.39, 1.67, 1.89, 2.67 against $\sqrt g$ = 1, 1.41, 1.73, 2, 2.83), because
+# the unit's cost is dominated by the grouped 1x1 term $2cm/g = c^2/(2g)$. Exercise 3 asks you to find
+# the width for a $g$ the paper did not try.
+#
+# Why are our costs slightly above Table 1's (by 0.1% to 1.1%)? The paper does not say what it counts. A
+# hypothesis that fits all five columns: leave out the final fully connected layer (its $C_4 \times 1000$
+# multiply-accumulates), and every one of our counts rounds to the paper's number.
+
+# %%
+for g in sn.GROUPS:
+    fc = build_meta(g).classifier[-1]
+    without_fc = shufflenet_cost(g, 1.0).macs - cost.linear_macs(fc.in_features, fc.out_features)
+    print(
+        f"g = {g}: ours without the FC layer {without_fc / 1e6:7.2f}M -> rounds to {round(without_fc / 1e6)}M;  Table 1: {sn.TABLE1_COMPLEXITY_MFLOPS[g]}M"
+    )
+
+# %% [markdown]
+# It is only a hypothesis: Table 5 quotes the same 1x, $g = 8$ network at 140M (Table 1 says 137M),
+# and Table 5's larger models (524M, 292M, below) match our counts *with* the FC layer. Papers round, and
+# sometimes count differently from table to table; the course reports its own count, FC included, and
+# says how far it is from each printed number.
+
+# %% [markdown]
+# ## 6. The scale factor $s$, and how channels are rounded
+#
+# Like MobileNet's width multiplier, ShuffleNet's "ShuffleNet $s\times$" multiplies the channels of every
+# stage by $s$ (the paper tries 0.25, 0.5, 1, 1.5 and 2), which scales the cost by roughly $s^2$. But
+# $240 \times 0.25 = 60$ channels split into groups, then into a bottleneck of a quarter, then into groups
+# again: channel counts must be rounded, and the paper does not say how. The rule matters for the small
+# models, so here is **the rule our `shufflenet_v1` uses** (from its docstring):
+#
+# - **stages**: `make_divisible(c * s, 4 * g)`, the nearest multiple of $4g$, so that the width, its
+#   quarter (the bottleneck) and the stride-2 branch all divide by $g$. This reproduces the authors'
+#   released widths (e.g. 360 / 720 / 1440 for 1.5x with $g = 3$);
+# - **stem**: the 24 channels scale by the largest power of two not above $s$, but not below 1/2, then
+#   round to a multiple of $g$: 12 channels for $s \le 0.5$ (16 for $g = 8$), 24 for 1x and 1.5x, 48 for 2x,
+#   as in the authors' released models.
+
+# %%
+rows = []
+for s in (0.25, 0.5, 1.5, 2.0):
+    for g in sn.GROUPS:
+        naive = [f"{c * s:g}" for c in sn.TABLE1_STAGE_CHANNELS[g]]
+        stem, *stages = sn.stage_channels(g, s)
+        rows.append([f"{s:g}x", g, " / ".join(naive), " / ".join(map(str, stages)), f"{24 * s:g}", stem])
+table(["scale", "g", "c × s", "ours (multiple of 4g)", "stem 24 × s", "our stem"], rows)
+
+# %% [markdown]
+# At 1x, 1.5x and 2x the rule changes nothing that matters. At 0.5x and 0.25x it does: Table 2 prints one
+# complexity per scale, **38M** for 0.5x and **13M** for 0.25x, "for all $g$", and our counts (the table in
+# section 7) spread around them: 37.6 to 40.5M and 13.2 to 15.7M. The stem is what moves the small models
+# most. To see it, rebuild the 0.25x, $g = 3$ network with the stem scaled *linearly* (24 × 0.25 = 6
+# channels) by swapping its first two modules for the package's own pieces:
+
+
+# %%
+def with_stem(groups, scale, stem):
+    """The same network with another stem width (conv1 and the first unit of stage 2 rebuilt)."""
+    net = build_meta(groups, scale)
+    first = net.features.stage2[0]
+    with torch.device("meta"):
+        net.features.conv1 = blocks.ConvBNAct(3, stem, 3, stride=2)
+        net.features.stage2[0] = sn.ShuffleUnit(stem, first.out_channels, groups, stride=2, group_first=False)
+    return net
+
+
+for s, stem, rule in ((0.25, 6, "linear"), (1.5, 36, "linear"), (2.0, 24, "fixed")):
+    ours = shufflenet_cost(3, s).macs
+    other = cost.profile(with_stem(3, s, stem), 224).macs
+    published = paper.lookup("shufflenet_v1", s, 224, groups=3)["macs"]
+    print(
+        f"{s:>4g}x, g = 3 (paper {published / 1e6:3.0f}M): our stem, {sn.stem_channels(3, s)} ch: {ours / 1e6:6.1f}M ({diff(ours, published)});  "
+        f"{rule} stem, {stem} ch: {other / 1e6:6.1f}M ({diff(other, published)})"
+    )
+
+# %% [markdown]
+# With a linear stem the 0.25x model drops to 11.0M, 15% under Table 2's 13M, and the 1.5x model
+# overshoots Table 5's 292M by 2.6%; with the stem fixed at 24 channels, 2x falls 3% short of Table 5's
+# 524M. The released-model rule hits all three. Only one small model stays far off
+# under any rule: 0.25x with $g = 8$ (15.7M against 13M, +21%), whose Table 1 widths are the largest, so
+# that at 0.25x its stem and first unit weigh relatively more. The paper gives one number per scale and
+# never released its 0.25x models, so there is nothing finer to check against.
+
+# %% [markdown]
+# ## 7. Explore: groups, scale and resolution
+#
+# Move the sliders. The readout shows the widths our builder produces and what the network costs at that
+# setting: parameters (PyTorch's count, BatchNorm included), multiply-accumulates, and the peak activation
+# memory (the largest input + output one layer holds, 32-bit floats, one image). The left chart shows the
+# stage widths for every $g$ at the chosen scale; the right one our MACs for every $g$ against the paper's
+# figure (at 224x224, where the paper has one). Things to try:
+#
+# - at 1x, step $g$ from 1 to 8: the bars on the left grow, the bars on the right stay flat;
+# - at 0.25x, compare $g = 8$ with the others and with the 13M line;
+# - change the resolution: the MACs scale with the number of pixels, the parameters do not move.
+
+# %%
+SCALES = [0.25, 0.5, 1.0, 1.5, 2.0]
+
+
+def published_macs(groups, scale):
+    entry = paper.lookup("shufflenet_v1", scale, 224, groups=groups)
+    return entry["macs"] if entry else None
+
+
+def readout(groups, scale, resolution):
+    p = shufflenet_cost(groups, scale, resolution)
+    stem, *stages = sn.stage_channels(groups, scale)
+    published = published_macs(groups, scale) if resolution == 224 else None
+    versus = f" (paper: {published / 1e6:.0f}M, ours {diff(p.macs, published)})" if published else ""
+    return (
+        f"<b>ShuffleNet {scale:g}x, g = {groups}, {resolution}x{resolution}</b>: stem {stem}, stages "
+        f"{' / '.join(map(str, stages))} channels<br>"
+        f"<span class='params'>{p.params:,}</span> parameters · <span class='macs'>{p.macs:,}</span> MACs{versus} · "
+        f"<span class='memory'>{p.peak_activation_bytes / 2**20:.2f}</span> MiB peak activations"
+    )
+
+
+def draw(groups, scale, resolution):
+    fig, (left, right) = plots.figure(10.0, 3.6, ncols=2)
+    x = np.arange(len(sn.GROUPS))
+    widths = np.array([sn.stage_channels(g, scale)[1:] for g in sn.GROUPS])
+    chosen = sn.GROUPS.index(groups)
+    for k, colour in enumerate(("#A1C9F4", "#4C72B0", "#1F3B73")):
+        edges = ["black" if i == chosen else "none" for i in x]
+        left.bar(
+            x + (k - 1) * 0.27, widths[:, k], 0.27, color=colour, edgecolor=edges, label=f"stage {k + 2}"
+        )
+    left.set_xticks(x, [f"g = {g}" for g in sn.GROUPS])
+    left.set_ylabel("output channels")
+    left.set_ylim(0, 3300)
+    left.set_title(f"stage widths at {scale:g}x")
+    left.legend(loc="upper left")
+    ours = [shufflenet_cost(g, scale, resolution).macs / 1e6 for g in sn.GROUPS]
+    colours = [plots.FAMILY_COLOURS["shufflenet_v1"] if i == chosen else "#F2C9A8" for i in x]
+    right.bar(x, ours, 0.6, color=colours, label="ours")
+    if resolution == 224:
+        marks = [(i, published_macs(g, scale)) for i, g in enumerate(sn.GROUPS) if published_macs(g, scale)]
+        if marks:
+            right.plot([i for i, _ in marks], [v / 1e6 for _, v in marks], "k_", ms=30, mew=2, label="paper")
+    for i, v in enumerate(ours):
+        right.text(i, v / 2, f"{v:.1f}", ha="center", va="center", fontsize=8)
+    right.set_xticks(x, [f"g = {g}" for g in sn.GROUPS])
+    right.set_ylabel("million MACs")
+    right.set_ylim(0, max(ours) * 1.25)
+    right.set_title(f"cost at {resolution}x{resolution}")
+    right.legend(loc="lower right")
+    fig.tight_layout()
+    return fig
+
+
+explorer = widgets.Explorer(
+    {
+        "groups": widgets.options_slider("groups g", list(sn.GROUPS), 3),
+        "scale": widgets.options_slider("scale s", SCALES, 1.0),
+        "resolution": widgets.options_slider("resolution", [128, 160, 192, 224], 224),
+    },
+    plot=draw,
+    readout=readout,
+    title="ShuffleNet: groups, scale, resolution",
+)
+explorer
+
+# %% [markdown]
+# ## 8. Paper vs ours
+#
+# Every figure the paper (and MobileNetV2's Table 4, which is where ShuffleNet's parameter counts come
+# from) publishes for a configuration our builder can make, beside our count. `paper.figures` holds the
+# published numbers; ours are counted live. Parameters are counted the paper's way here (convolution and
+# FC weights and biases, no BatchNorm).
+
+# %%
+rows = []
+for entry in paper.figures("shufflenet_v1"):
+    if entry["macs"] is None and entry["params"] is None:
+        continue  # Table 3's rows: errors only (section 9)
+    g, s = entry["options"]["groups"], entry["width_mult"]
+    p = shufflenet_cost(g, s)
+    params = cost.count_params(build_meta(g, s), include_bn=False)
+    rows.append(
+        [
+            f"{s:g}x, g = {g}",
+            entry["source"],
+            f"{entry['macs'] / 1e6:.0f}",
+            f"{p.macs / 1e6:.1f}",
+            diff(p.macs, entry["macs"]),
+            f"{entry['params'] / 1e6:.1f}" if entry["params"] else "–",
+            f"{params / 1e6:.2f}",
+            diff(params, entry["params"]) if entry["params"] else "",
+            f"{100 - entry['top1']:.1f}" if entry["top1"] else "–",
+        ]
+    )
+table(
+    [
+        "model",
+        "source",
+        "paper M MACs",
+        "ours",
+        "diff",
+        "paper M params",
+        "ours",
+        "diff",
+        "paper top-1 error %",
+    ],
+    rows,
+)
+
+# %% [markdown]
+# How to read the differences:
+#
+# - **1x (Table 1)**: within 1.1%, explained above (the paper's counts round to ours once the FC layer is
+#   left out). Table 5 quotes the 1x $g = 8$ model at 140M where Table 1 says 137M; ours, 138.4M, sits
+#   between the two.
+# - **0.5x and 0.25x (Table 2)**: the paper prints one number per scale (38M, 13M) for all five $g$; ours
+#   differ by $g$, as they must, because the channel counts differ. Our spread (−1% to +7% at 0.5x, +1%
+#   to +21% at 0.25x) comes from rounding channels to multiples of $4g$ and from the stem rule of
+#   section 6. The +21% is 0.25x with $g = 8$.
+# - **1.5x and 2x (Table 5)**: 292.4M and 524.0M, within 0.2% of the paper's 292M and 524M, *because*
+#   the stem is scaled to 48 channels at 2x (with 24 channels, 2x would come to about 508M).
+# - **Parameters**: the ShuffleNet paper publishes none. MobileNetV2's Table 4 quotes 3.4M for 1.5x and
+#   5.4M for 2x ($g = 3$); ours are 3.41M and 5.40M, weights and biases without BatchNorm (PyTorch's count
+#   with BatchNorm adds about 1%).
+
+# %% [markdown]
+# ### Tables 2 and 3, quoted with our costs
+#
+# We cannot train on ImageNet here, so the error rates are the paper's (top-1 %, ImageNet validation,
+# single crop); the multiply-accumulates beside them are ours.
+
+# %%
+rows = []
+for s in (1.0, 0.5, 0.25):
+    cells = []
+    for g in sn.GROUPS:
+        entry = paper.lookup("shufflenet_v1", s, 224, groups=g)
+        cells.append(f"{100 - entry['top1']:.1f} <small>({shufflenet_cost(g, s).macs / 1e6:.1f}M)</small>")
+    rows.append([f"ShuffleNet {s:g}x"] + cells)
+table(["Table 2: top-1 error % (our MACs)"] + [f"g = {g}" for g in sn.GROUPS], rows)
+
+# %% [markdown]
+# Read along the rows: **grouping always helps** ($g > 1$ beats $g = 1$ at every scale), and **it helps
+# the small models most**: at 0.25x, going from $g = 1$ to $g = 8$ lowers the error by 4.4 points, at 1x
+# by 1.2. A small network is starved for channels, and grouping, at equal cost, buys channels. It does not
+# always pay to push $g$ up: at 0.5x, $g = 8$ is worse than $g = 4$. Each group's input has become thin
+# (stage 2's bottleneck at 0.5x with $g = 8$ is 48 channels, 6 per group), and the paper notes the same
+# saturation.
+#
+# Table 3 is the ablation: the same networks without the shuffle. Shuffling costs nothing we can count, so
+# our MACs and parameters are identical with and without it:
+
+# %%
+rows = []
+for s, g in ((1.0, 3), (1.0, 8), (0.5, 3), (0.5, 8), (0.25, 3), (0.25, 8)):
+    without = paper.lookup("shufflenet_v1", s, 224, groups=g, shuffle=False)
+    with_ = paper.lookup("shufflenet_v1", s, 224, groups=g)
+    p_with, p_without = shufflenet_cost(g, s), cost.profile(build_meta(g, s, shuffle=False), 224)
+    same = "✓" if (p_with.macs, p_with.params) == (p_without.macs, p_without.params) else "✗"
+    rows.append(
+        [
+            f"{s:g}x, g = {g}",
+            f"{100 - without['top1']:.1f}",
+            f"{100 - with_['top1']:.1f}",
+            f"{with_['top1'] - without['top1']:+.1f}",
+            f"{p_with.macs / 1e6:.1f}M {same}",
+        ]
+    )
+table(
+    ["Table 3", "error % without shuffle", "with shuffle", "gain (points)", "our MACs, with = without"], rows
+)
+
+# %% [markdown]
+# The shuffle is worth 1.3 to 5.8 points, and more with $g = 8$ than with $g = 3$: with more groups each
+# one is more isolated, so reconnecting them matters more.
+
+# %% [markdown]
+# ## 9. The ablation, trained: shuffle on and off
+#
+# Table 3 is the paper's most direct evidence for the shuffle, and it is a simple experiment: the same
+# network, with and without the shuffle, trained the same way. We run it on CIFAR-10 (Krizhevsky 2009)
+# with the `cifar` variant of our model, which differs from the ImageNet network in one place only: no
+# downsampling before stage 2 (conv1 has stride 1 and the max pool is gone), so a 32x32 image ends on a
+# 4x4 map. We pick the configuration with the paper's largest gap, **0.5x with $g = 8$** (48.1% error
+# without the shuffle, 42.3% with it), which is also small enough to train on a laptop.
+#
+# Both runs start from the same initial weights (the shuffle has no parameters, so the same seed builds
+# the same weights) and see the same batches in the same order (`seed=0`). The only difference is the
+# shuffle. How much training happens depends on the budget (`SMALLNETS_BUDGET`); without the CIFAR-10 files
+# on disk, `data.for_lesson` falls back to the course's offline "shapes" dataset and says so.
+
+# %% tags=["nbval-ignore-output"]
+from smallnets_edu import data, train
+
+dataset = data.for_lesson("cifar10")
+ABLATION = {"groups": 8, "width_mult": 0.5}
+histories = {}
+for shuffle in (True, False):
+    torch.manual_seed(0)  # the same initial weights in both runs
+    net = models.build(
+        "shufflenet_v1", variant="cifar", num_classes=dataset.num_classes, shuffle=shuffle, **ABLATION
+    )
+    print(f"shuffle = {shuffle}: {cost.profile(net, 32).summary()}")
+    histories[shuffle] = train.fit(net, dataset, seed=0)
+
+# %% [markdown]
+# The learning curves of the run with the shuffle (`History.plot()`), then both runs on one chart:
+
+# %% tags=["nbval-ignore-output"]
+histories[True].plot(title="ShuffleNet 0.5x, g = 8, with channel shuffle")
+
+# %% tags=["nbval-ignore-output"]
+fig, (left, right) = plots.figure(10.0, 3.6, ncols=2)
+for shuffle, history in histories.items():
+    style = {
+        "color": plots.FAMILY_COLOURS["shufflenet_v1"] if shuffle else "#8C8C8C",
+        "label": f"shuffle = {shuffle}",
+    }
+    left.plot(history.column("epoch"), history.column("train_loss"), "o-", **style)
+    right.plot(history.column("epoch"), [100 * a for a in history.column("test_acc")], "s-", **style)
+    print(history.summary())
+left.set(xlabel="epoch", ylabel="training loss", title="training loss")
+right.set(xlabel="epoch", ylabel="test accuracy (%)", title="test accuracy")
+left.legend()
+fig.tight_layout()
+
+# %% [markdown]
+# **How much to trust this.** At the `smoke` budget (one epoch on 512 images) both networks are still
+# guessing, and any difference is noise. At the `laptop` budget (5 epochs on 10,000 images) they learn,
+# and the shuffled network usually pulls ahead, but a gap of a point or two between two single runs is
+# within what another seed could change: to claim an effect you would repeat each run with several seeds
+# and compare the spread. The paper's gaps (1.3 to 5.8 points) come from full ImageNet training. To run
+# the real experiment, use the `full` budget (200 epochs on all 50,000 CIFAR-10 images; the default on a
+# machine with a CUDA GPU): start JupyterLab with `SMALLNETS_BUDGET=full make lab`, or set
+# `os.environ["SMALLNETS_BUDGET"] = "full"` at the top of this notebook, and run this section again. Both
+# `data.for_lesson` and `train.fit` read the budget.
+#
+# The ablation also reminds you what the shuffle is *for*: it does not add capacity (same weights, same
+# MACs), it adds **connections**. Without it, the $g = 8$ network is eight independent networks of
+# width $C/8$ that meet only at the classifier.
+
+# %% [markdown]
+# ## 10. ShuffleNet vs MobileNet at equal cost (Table 5)
+#
+# The paper's headline comparison puts ShuffleNet beside MobileNet at four budgets, each ShuffleNet
+# chosen to cost no more than its MobileNet. The errors are the paper's (ImageNet top-1); the MACs and
+# parameters of both columns are ours, from `models.build("mobilenet_v1", ...)` and
+# `models.build("shufflenet_v1", ...)`.
+
+
+# %%
+def build_mobilenet(alpha):
+    with torch.device("meta"):
+        return models.build("mobilenet_v1", width_mult=alpha)
+
+
+TABLE_5 = [  # (MobileNet width, ShuffleNet scale, groups): the paper's four pairs
+    (1.0, 2.0, 3),
+    (0.75, 1.5, 3),
+    (0.5, 1.0, 8),
+    (0.25, 0.5, 4),
+]
+rows = []
+for alpha, s, g in TABLE_5:
+    mob, shu = paper.lookup("mobilenet_v1", alpha, 224), paper.lookup("shufflenet_v1", s, 224, groups=g)
+    mob_net = build_mobilenet(alpha)
+    mob_macs, mob_params = cost.profile(mob_net, 224).macs, cost.count_params(mob_net, include_bn=False)
+    shu_macs, shu_params = shufflenet_cost(g, s).macs, cost.count_params(build_meta(g, s), include_bn=False)
+    rows.append(
+        [
+            f"{alpha:g} MobileNet-224",
+            f"{mob['macs'] / 1e6:.0f}",
+            f"{mob_macs / 1e6:.1f}",
+            f"{mob_params / 1e6:.2f}",
+            f"{100 - mob['top1']:.1f}",
+            f"ShuffleNet {s:g}x (g = {g})",
+            f"{shu['macs'] / 1e6:.0f}",
+            f"{shu_macs / 1e6:.1f}",
+            f"{shu_params / 1e6:.2f}",
+            f"{100 - shu['top1']:.1f}",
+            f"{shu['top1'] - mob['top1']:.1f}",
+        ]
+    )
+table(
+    [
+        "model",
+        "paper M MACs",
+        "ours",
+        "our M params",
+        "paper error %",
+        "model",
+        "paper M MACs",
+        "ours",
+        "our M params",
+        "paper error %",
+        "ShuffleNet better by (points)",
+    ],
+    rows,
+)
+
+# %% [markdown]
+# At every budget ShuffleNet costs a little less and makes 3.1 to 7.8 points fewer errors, and **the
+# smaller the budget, the larger its lead**: at about 40M multiply-accumulates, 0.25 MobileNet has become
+# very thin (its layers have 8 to 256 channels), while the stages of 0.5x ShuffleNet with $g = 4$ still
+# have 144 to 544.
+# That is the whole argument of the paper in one table: grouped 1x1 convolutions turn a fixed budget
+# into more channels, and small networks need channels most.
+#
+# Our counts agree with both papers' figures (MobileNet to 0.1%, ShuffleNet to 0.2%, the 1x $g = 8$
+# row aside, discussed in section 8). One column the paper does not print is worth a look: at each
+# budget ShuffleNet holds **more parameters** than the MobileNet it beats (1.3 to 1.8 times). MACs and
+# parameters are different budgets: one is time and energy per image, the other the size of the file and
+# of the weights in memory. Which one matters depends on the device.
+
+# %% [markdown]
+# ## 11. Multiply-accumulates are not milliseconds (Table 8)
+#
+# The paper's last table measured actual speed on a phone (a Qualcomm Snapdragon 820, one thread, 224x224
+# input). It is the most honest table in the paper, because it shows that **FLOPs and time differ**:
+
+# %%
+TABLE_8 = {  # ShuffleNet Table 8: model -> (million MACs as the paper counts them, ms on a Snapdragon 820)
+    "ShuffleNet 0.5x (g = 3)": (38, 15.2),
+    "ShuffleNet 1x (g = 3)": (140, 37.8),
+    "ShuffleNet 2x (g = 3)": (524, 108.8),
+    "1.0 MobileNet-224": (569, 110.0),
+    "AlexNet": (720, 184.0),
+}
+rows = [[name, macs, ms, f"{macs / ms:.1f}"] for name, (macs, ms) in TABLE_8.items()]
+table(["Table 8", "paper M MACs", "ms (Snapdragon 820)", "M MACs per ms"], rows)
+
+# %% [markdown]
+# Read the last column: the phone does 2.5 million multiply-accumulates per millisecond on the smallest
+# ShuffleNet and 4.8 on the largest; 0.5x ShuffleNet needs 3.7 times fewer MACs than 1x but is only 2.5
+# times faster. ShuffleNet 2x and MobileNet cost about the same in both MACs and time, and AlexNet, with
+# 19 times the MACs of 0.5x ShuffleNet, is only 12 times slower. Small networks waste a larger share of
+# their time on things a MAC count does not see: moving data in and out of memory (the shuffle is pure
+# data movement, a depthwise convolution does little arithmetic per value it reads), launching many
+# small layers, and the fixed costs of every layer. The paper itself says it keeps depthwise convolutions
+# only on the narrow bottleneck because they are hard to run efficiently on low-power devices.
+#
+# Our own machine tells the same story. The next cell times four of these networks on this computer's
+# CPU, one thread, one 224x224 image, as Table 8 did (the numbers depend on your machine and on what else
+# it is doing; run it twice).
+
+# %% tags=["nbval-ignore-output"]
+timed = {
+    "ShuffleNet 0.5x (g = 3)": models.build("shufflenet_v1", groups=3, width_mult=0.5),
+    "ShuffleNet 1x (g = 3)": models.build("shufflenet_v1", groups=3),
+    "ShuffleNet 2x (g = 3)": models.build("shufflenet_v1", groups=3, width_mult=2.0),
+    "1.0 MobileNet-224": models.build("mobilenet_v1"),
+}
+rows = []
+for name, net in timed.items():
+    macs = cost.profile(net, 224).macs
+    t = cost.latency(net, 224, threads=1, min_run_time=BUDGET.bench_seconds)
+    rows.append(
+        [
+            name,
+            f"{macs / 1e6:.1f}",
+            f"{t.median * 1e3:.1f}",
+            f"{macs / 1e6 / (t.median * 1e3):.1f}",
+            TABLE_8[name][1],
+        ]
+    )
+table(["model", "our M MACs", "our ms (this CPU, 1 thread)", "M MACs per ms", "paper ms (phone)"], rows)
+
+# %% [markdown]
+# Compare the column of MACs per millisecond: on most CPUs the large models run at a higher rate than the
+# small ones, and MobileNet, whose work is almost all in dense 1x1 convolutions, at a higher rate than
+# ShuffleNet of the same cost. Lesson 08 takes this apart on your machine, network by network and layer
+# by layer: where the time goes, and why a MAC count, however exact, does not predict it.
+
+# %% [markdown]
+# ## Summary
+#
+# - A grouped convolution with $g$ groups costs $1/g$ of the dense one, in MACs and in weights.
+#   ShuffleNet groups the 1x1 convolutions, where the cost is.
+# - Stacked grouped layers never exchange information between groups. The **channel shuffle** fixes it
+#   with a fixed permutation (reshape to $(g, C/g)$, transpose, flatten), not a random one; shuffling
+#   again with $C/g$ groups undoes it. It costs no MACs and no parameters.
+# - The ShuffleNet unit (grouped 1x1, shuffle, depthwise 3x3, grouped 1x1, add) costs $hw(2cm/g + 9m)$;
+#   the stride-2 unit pools the shortcut and concatenates, widening the network for free.
+# - At a fixed budget of about 140M MACs, more groups buy more channels (144 to 384 in stage 2 from
+#   $g = 1$ to $g = 8$), and small networks profit most. Our counts match Table 1 within 1.1% (exactly,
+#   rounded, if the FC layer is left out), and Tables 2 and 5 within a few percent, given the channel
+#   rounding rule stated in section 6.
+# - At equal MACs ShuffleNet beats MobileNet by 3.1 to 7.8 points on ImageNet, with more parameters.
+# - MACs are not time: on the paper's phone 3.7 times fewer MACs gave 2.5 times the speed.
+#
+# Next, lesson 05 meets MobileNetV2, which goes the other way: it widens the depthwise layer inside each
+# block and makes the narrow ends of the block linear.
+
+# %% [markdown]
+# ## Exercises
+#
+# Each exercise has a checker that tells you whether your answer is right and, if not, what looks wrong.
+# It never prints the solution. Replace the placeholder, run the cell, read the feedback.
+
+# %%
+from smallnets_edu.exercises import lesson04
+
+# %% [markdown]
+# ### Exercise 1: the cost of a ShuffleNet unit
+#
+# Write a function that returns the multiply-accumulates of a **stride-1** ShuffleNet unit with
+# `channels` input and output channels, `groups` groups and a `size` x `size` feature map, as the package
+# builds it (bottleneck = `channels // 4`; count convolutions only, as the papers do). The checker
+# compares it with a profile of `sn.ShuffleUnit` on several units, without telling you the numbers.
+
+
+# %%
+def unit_macs(channels, groups, size):
+    raise NotImplementedError  # your code here
+
+
+lesson04.check_unit_macs(unit_macs)
+
+# %% [markdown]
+# ### Exercise 2: when does the shuffle mix everything?
+#
+# Take two grouped 1x1 convolutions with $g = 5$ groups and a channel shuffle between them, with $C$
+# channels throughout ($C$ a multiple of 5). For small $C$ some output channels still do not see every
+# input channel. What is the **smallest** $C$ for which every output channel depends on every input
+# channel? (`diagrams.reach([diagrams.conv(None, 1, 5), diagrams.shuffle(5), diagrams.conv(None, 1, 5)], C)`
+# returns the whole connectivity matrix if you want to experiment; try to predict first.)
+
+# %%
+smallest_channels = None  # your answer: a number of channels
+
+lesson04.check_full_mixing(smallest_channels)
+
+# %% [markdown]
+# ### Exercise 3: Table 1 for six groups
+#
+# Table 1 tries $g$ = 1, 2, 3, 4, 8 and widens the network as $g$ grows so that the cost stays about the
+# same. Reproduce its logic for $g = 6$, a value the paper did not try: what is the **widest** stage-2
+# width $c$, a multiple of $4g = 24$ (so that the bottleneck and the groups divide evenly), such that a
+# stride-1 ShuffleNet unit with $c$ channels and $g = 6$ on a 28x28 map costs **no more** than the $g = 1$
+# unit with Table 1's 144 channels? (Your function from exercise 1, or `cost.profile` of
+# `sn.ShuffleUnit`, will help. Then check what the same rule gives for $g$ = 2, 3, 4, 8.)
+
+# %%
+width_for_six_groups = None  # your answer: a number of channels
+
+lesson04.check_equal_cost_width(width_for_six_groups)
