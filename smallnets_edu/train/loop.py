@@ -156,7 +156,8 @@ def lr_factor(step: int, total: int, warmup: int, schedule: str) -> float:
     """
     if schedule == "cosine":
         if step < warmup:
-            return (step + 1) / warmup
+            # Rising to reach the peak exactly at step ``warmup``, never starting from zero.
+            return (step + 1) / (warmup + 1)
         progress = min(1.0, (step - warmup) / max(1, total - warmup))
         return 0.5 * (1.0 + math.cos(math.pi * progress))
     if step < warmup:

@@ -1,0 +1,291 @@
+"""Training speed of ``fit`` against the plain PyTorch loop of common tutorials.
+
+For every model's ``cifar`` variant (batch 128, 32x32 images, 10 classes), on the CPU by default:
+
+- ``fit``: :func:`smallnets_edu.train.fit` for one epoch of ``--steps`` batches; its history's
+  ``images_per_second`` (training only, evaluation excluded). Run twice, with the NCHW and the
+  channels-last memory layout, which is how ``default_channels_last`` was decided.
+- ``plain``: the tutorial pattern: a ``torch.utils.data.Dataset`` that augments one image at a time
+  (torchvision's ``RandomCrop(32, padding=4)``, ``RandomHorizontalFlip``, ``ToTensor``, ``Normalize``,
+  emulated with torch ops because torchvision is not a dependency, and without the PIL round trip,
+  which only flatters the plain loop), a ``DataLoader`` with ``num_workers=0``, NCHW float32, SGD with
+  Nesterov momentum, and ``loss.item()`` / ``.sum().item()`` every batch for the running metrics.
+
+Both start from the same fresh model and include their first (slower) batch, and both read the same
+uint8 images. Writes ``benchmarks/results/train_speed.json`` and prints a markdown table.
+
+``--time-to-accuracy`` instead trains every model at the laptop budget on the offline ``shapes``
+dataset and records the test accuracy and wall time of each epoch (``train_time_to_accuracy.json``).
+
+    python benchmarks/bench_train.py                      # all models, CPU, all cores
+    python benchmarks/bench_train.py --threads 4 --models mobilenet_v2 shufflenet_v1
+    python benchmarks/bench_train.py --time-to-accuracy   # slow: minutes per model on a laptop
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import sys
+import time
+from pathlib import Path
+
+import torch
+from torch import nn
+
+from smallnets_edu import data, models, train
+
+RESULTS = Path(__file__).resolve().parent / "results"
+NUM_CLASSES = 10
+RESOLUTION = 32
+MEAN = (0.49, 0.48, 0.45)
+STD = (0.25, 0.24, 0.26)
+
+
+def synthetic_dataset(num_train: int, num_test: int, seed: int = 0) -> data.Dataset:
+    """Random uint8 images: the speed of a training step does not depend on what the pixels show."""
+    g = torch.Generator().manual_seed(seed)
+
+    def split(n: int) -> data.Split:
+        images = torch.randint(0, 256, (n, 3, RESOLUTION, RESOLUTION), generator=g, dtype=torch.uint8)
+        return data.Split(images, torch.randint(0, NUM_CLASSES, (n,), generator=g))
+
+    classes = [f"class{i}" for i in range(NUM_CLASSES)]
+    return data.Dataset("synthetic", split(num_train), split(num_test), classes, MEAN, STD)
+
+
+# --------------------------------------------------------------------------------------------------
+# The plain loop of the tutorials
+# --------------------------------------------------------------------------------------------------
+
+
+class TutorialDataset(torch.utils.data.Dataset):
+    """One image at a time, as torchvision's CIFAR10 + transforms.Compose would produce it."""
+
+    def __init__(self, split: data.Split, pad: int = 4) -> None:
+        # torchvision keeps CIFAR as an (N, H, W, C) uint8 array and converts each image on access.
+        self.images = split.images.permute(0, 2, 3, 1).contiguous()
+        self.labels = split.labels.tolist()
+        self.pad = pad
+        self.mean = torch.tensor(MEAN).view(3, 1, 1)
+        self.std = torch.tensor(STD).view(3, 1, 1)
+
+    def __len__(self) -> int:
+        return len(self.labels)
+
+    def __getitem__(self, i: int) -> tuple[torch.Tensor, int]:
+        img = self.images[i]  # (H, W, C) uint8
+        # RandomCrop(32, padding=4): pad with zeros, pick a random window.
+        h, w = img.shape[:2]
+        padded = torch.zeros(h + 2 * self.pad, w + 2 * self.pad, 3, dtype=torch.uint8)
+        padded[self.pad : self.pad + h, self.pad : self.pad + w] = img
+        top = int(torch.randint(0, 2 * self.pad + 1, (1,)))
+        left = int(torch.randint(0, 2 * self.pad + 1, (1,)))
+        img = padded[top : top + h, left : left + w]
+        # RandomHorizontalFlip(p=0.5)
+        if torch.rand(1).item() < 0.5:
+            img = img.flip(1)
+        # ToTensor: HWC uint8 -> CHW float in [0, 1]; Normalize(mean, std)
+        x = img.permute(2, 0, 1).float().div(255)
+        return (x - self.mean) / self.std, self.labels[i]
+
+
+def plain_loop(
+    model: nn.Module, split: data.Split, batch_size: int, steps: int, device: torch.device
+) -> float:
+    """Training images/s of the tutorial loop over ``steps`` batches."""
+    loader = torch.utils.data.DataLoader(
+        TutorialDataset(split), batch_size=batch_size, shuffle=True, num_workers=0, drop_last=True
+    )
+    model.to(device).train()
+    criterion = nn.CrossEntropyLoss(label_smoothing=0.1)
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.05, momentum=0.9, nesterov=True, weight_decay=5e-4)
+    running_loss, correct, seen = 0.0, 0, 0
+    start = time.perf_counter()
+    for step, (x, y) in enumerate(loader):
+        if step == steps:
+            break
+        x, y = x.to(device), y.to(device)
+        optimizer.zero_grad()
+        out = model(x)
+        loss = criterion(out, y)
+        loss.backward()
+        optimizer.step()
+        running_loss += loss.item()
+        correct += (out.argmax(1) == y).sum().item()
+        seen += y.numel()
+    return seen / (time.perf_counter() - start)
+
+
+def fit_speed(
+    model: nn.Module, ds: data.Dataset, batch_size: int, channels_last: bool, device: torch.device
+) -> float:
+    history = train.fit(
+        model,
+        ds,
+        budget="laptop",
+        epochs=1,
+        batch_size=batch_size,
+        train_size=len(ds.train),
+        test_size=len(ds.test),
+        channels_last=channels_last,
+        device=device,
+        progress=False,
+    )
+    return history.epochs[0]["images_per_second"]
+
+
+def warm_up(name: str, width: float, batch_size: int, device: torch.device) -> None:
+    """One untimed step in each memory layout, so no measurement pays one-time kernel set-up.
+
+    oneDNN (CPU) and cuDNN (GPU) build and cache their kernels per layer shape and layout on first use;
+    without this, whichever measurement ran first for a model would be charged for it.
+    """
+    torch.manual_seed(0)
+    model = models.build(name, num_classes=NUM_CLASSES, width_mult=width, variant="cifar").to(device)
+    for memory_format in (torch.contiguous_format, torch.channels_last):
+        model.to(memory_format=memory_format)
+        x = torch.randn(batch_size, 3, RESOLUTION, RESOLUTION, device=device)
+        model(x.contiguous(memory_format=memory_format)).sum().backward()
+
+
+def speed(args: argparse.Namespace) -> dict:
+    device = torch.device(args.device)
+    ds = synthetic_dataset(args.steps * args.batch_size, args.batch_size)
+    rows = []
+    for name in args.models:
+        result = {"model": name}
+        warm_up(name, args.width, args.batch_size, device)
+        for key in ("fit_nchw", "fit_channels_last", "plain"):
+            torch.manual_seed(0)
+            model = models.build(name, num_classes=NUM_CLASSES, width_mult=args.width, variant="cifar")
+            if key == "plain":
+                result[key] = plain_loop(model, ds.train, args.batch_size, args.steps, device)
+            else:
+                result[key] = fit_speed(model, ds, args.batch_size, key == "fit_channels_last", device)
+        default_cl = train.default_channels_last(device)
+        result["fit"] = result["fit_channels_last" if default_cl else "fit_nchw"]
+        result["speedup"] = result["fit"] / result["plain"]
+        result["channels_last_gain"] = result["fit_channels_last"] / result["fit_nchw"]
+        rows.append(result)
+        print(
+            f"{name}: fit {result['fit']:.0f} img/s (nchw {result['fit_nchw']:.0f}, channels_last "
+            f"{result['fit_channels_last']:.0f}), plain {result['plain']:.0f} img/s, "
+            f"x{result['speedup']:.2f}",
+            file=sys.stderr,
+            flush=True,
+        )
+    return {
+        "device": str(device),
+        "cpu": platform.processor() or platform.machine(),
+        "threads": torch.get_num_threads(),
+        "torch": torch.__version__,
+        "batch_size": args.batch_size,
+        "steps": args.steps,
+        "width_mult": args.width,
+        "default_channels_last": train.default_channels_last(device),
+        "rows": rows,
+    }
+
+
+def speed_table(result: dict) -> str:
+    lines = [
+        f"Training images/s, cifar variants, batch {result['batch_size']}, {result['device']} "
+        f"({result['threads']} threads, torch {result['torch']}):",
+        "",
+        "| model | fit (default) | fit NCHW | fit channels-last | plain loop | fit / plain |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    for r in result["rows"]:
+        lines.append(
+            f"| {r['model']} | {r['fit']:,.0f} | {r['fit_nchw']:,.0f} | {r['fit_channels_last']:,.0f} "
+            f"| {r['plain']:,.0f} | {r['speedup']:.2f}x |"
+        )
+    return "\n".join(lines)
+
+
+# --------------------------------------------------------------------------------------------------
+# Time to accuracy on shapes at the laptop budget
+# --------------------------------------------------------------------------------------------------
+
+
+def time_to_accuracy(args: argparse.Namespace) -> dict:
+    ds = data.for_lesson("shapes", budget="laptop")
+    rows = []
+    for name in args.models:
+        torch.manual_seed(0)
+        model = models.build(name, num_classes=ds.num_classes, width_mult=args.width, variant="cifar")
+        history = train.fit(model, ds, budget="laptop", device=args.device, progress=not args.quiet)
+        elapsed = 0.0
+        curve = []
+        for e in history.epochs:
+            elapsed += e["seconds"]
+            curve.append({"epoch": e["epoch"], "seconds": round(elapsed, 1), "test_acc": e["test_acc"]})
+        rows.append({"model": name, "best_test_acc": history.best_test_acc, "curve": curve})
+        print(f"{name}: best {history.best_test_acc:.1%} in {elapsed:.0f} s", file=sys.stderr, flush=True)
+    return {
+        "device": args.device,
+        "threads": torch.get_num_threads(),
+        "torch": torch.__version__,
+        "dataset": f"shapes ({len(ds.train)} train / {len(ds.test)} test, 32x32)",
+        "budget": "laptop",
+        "width_mult": args.width,
+        "rows": rows,
+    }
+
+
+def accuracy_table(result: dict) -> str:
+    targets = (0.5, 0.7, 0.9)
+    head = " | ".join(f"time to {t:.0%}" for t in targets)
+    where = f"{result['device']} ({result['threads']} threads)"
+    lines = [
+        f"Time to accuracy, {result['dataset']}, laptop budget, {where}:",
+        "",
+        f"| model | best test acc. | {head} | total |",
+        "|---|---:|" + "---:|" * (len(targets) + 1),
+    ]
+    for r in result["rows"]:
+        cells = []
+        for t in targets:
+            hit = next((c["seconds"] for c in r["curve"] if c["test_acc"] >= t), None)
+            cells.append(f"{hit:.0f} s" if hit is not None else "-")
+        total = r["curve"][-1]["seconds"]
+        lines.append(f"| {r['model']} | {r['best_test_acc']:.1%} | {' | '.join(cells)} | {total:.0f} s |")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--models", nargs="+", default=None, help="default: every registered model")
+    parser.add_argument("--batch-size", type=int, default=128)
+    parser.add_argument("--steps", type=int, default=12, help="batches timed per measurement")
+    parser.add_argument("--width", type=float, default=1.0)
+    parser.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: torch's)")
+    parser.add_argument("--device", default="cpu")
+    parser.add_argument("--time-to-accuracy", action="store_true")
+    parser.add_argument("--out", type=Path, default=None)
+    parser.add_argument("--quiet", action="store_true")
+    args = parser.parse_args(argv)
+    args.models = args.models or models.names()
+    for name in args.models:
+        models.info(name)  # unknown names fail before any timing
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    if args.time_to_accuracy:
+        result = time_to_accuracy(args)
+        table = accuracy_table(result)
+        out = args.out or RESULTS / "train_time_to_accuracy.json"
+    else:
+        result = speed(args)
+        table = speed_table(result)
+        out = args.out or RESULTS / "train_speed.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(result, indent=1) + "\n")
+    print(table)
+    print(f"\n(written to {out})", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,393 @@
+"""The training engine: recipe, reproducibility, interruption, checkpoints and resume, evaluation.
+
+Everything runs on the CPU with a tiny network on tiny synthetic images, so the whole file takes
+seconds; one test trains a real model of the course for a few batches.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+
+import pytest
+import torch
+from torch import nn
+
+from smallnets_edu import data, models, train
+from smallnets_edu.train import checkpoint
+from smallnets_edu.train.history import CONFUSION_FIGSIZE, CURVES_FIGSIZE, EPOCH_KEYS
+
+NUM_CLASSES = 4
+DETERMINISTIC_KEYS = [k for k in EPOCH_KEYS if k not in ("seconds", "images_per_second")]
+
+
+def toy_dataset(n_train: int = 192, n_test: int = 96, size: int = 8, seed: int = 0) -> data.Dataset:
+    """Four classes a small convolution can tell apart: a bright bar in a class-specific channel/row."""
+    g = torch.Generator().manual_seed(seed)
+    n = n_train + n_test
+    labels = torch.arange(n) % NUM_CLASSES
+    labels = labels[torch.randperm(n, generator=g)]
+    images = torch.randint(0, 80, (n, 3, size, size), generator=g, dtype=torch.uint8)
+    for c in range(NUM_CLASSES):
+        rows = slice(2 * (c // 2), 2 * (c // 2) + 3)
+        images[labels == c, c % 3, rows, :] += 150
+    classes = [f"class{c}" for c in range(NUM_CLASSES)]
+    train_split = data.Split(images[:n_train], labels[:n_train])
+    test_split = data.Split(images[n_train:], labels[n_train:])
+    return data.make_dataset("toy", train_split, test_split, classes)
+
+
+class Tiny(nn.Module):
+    """Conv-BN-ReLU, pooling, dropout, linear: every kind of state the engine must handle.
+
+    ``interrupt_at`` makes the n-th forward call raise KeyboardInterrupt, as Ctrl-C would.
+    """
+
+    def __init__(self, channels: int = 8, num_classes: int = NUM_CLASSES, name: str = "tiny") -> None:
+        super().__init__()
+        self.features = nn.Sequential(
+            nn.Conv2d(3, channels, 3, padding=1, bias=False), nn.BatchNorm2d(channels), nn.ReLU()
+        )
+        self.head = nn.Sequential(
+            nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Dropout(0.2), nn.Linear(channels, num_classes)
+        )
+        self.name = name
+        self.calls = 0
+        self.interrupt_at: int | None = None
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        self.calls += 1
+        if self.interrupt_at is not None and self.calls >= self.interrupt_at:
+            raise KeyboardInterrupt
+        return self.head(self.features(x))
+
+
+SETTINGS = {"budget": "smoke", "batch_size": 32, "device": "cpu", "progress": False}
+
+
+def tiny(seed: int = 0, **kw) -> Tiny:
+    torch.manual_seed(seed)
+    return Tiny(**kw)
+
+
+def weights_equal(a: nn.Module | dict, b: nn.Module | dict) -> bool:
+    sa = a.state_dict() if isinstance(a, nn.Module) else a
+    sb = b.state_dict() if isinstance(b, nn.Module) else b
+    return sa.keys() == sb.keys() and all(torch.equal(sa[k], sb[k]) for k in sa)
+
+
+def curves(history: train.History) -> list[list[float]]:
+    return [[e[k] for k in DETERMINISTIC_KEYS] for e in history.epochs]
+
+
+@pytest.fixture(scope="module")
+def ds() -> data.Dataset:
+    return toy_dataset()
+
+
+@pytest.fixture(scope="module")
+def trained(ds):
+    """One 3-epoch run shared by several tests (as the reference uninterrupted run)."""
+    model = tiny()
+    history = train.fit(model, ds, epochs=3, **SETTINGS)
+    return model, history
+
+
+# --------------------------------------------------------------------------------------------------
+# Recipe
+# --------------------------------------------------------------------------------------------------
+
+
+def test_param_groups_exclude_batchnorm_and_biases_from_weight_decay():
+    model = nn.Sequential(nn.Conv2d(3, 4, 3), nn.BatchNorm2d(4), nn.Flatten(), nn.LazyLinear(2))
+    model(torch.zeros(2, 3, 5, 5))
+    groups = train.param_groups(model, weight_decay=5e-4)
+    decayed = {id(p) for g in groups if g["weight_decay"] > 0 for p in g["params"]}
+    plain = {id(p) for g in groups if g["weight_decay"] == 0 for p in g["params"]}
+    assert decayed == {id(model[0].weight), id(model[3].weight)}
+    assert plain == {id(model[0].bias), id(model[1].weight), id(model[1].bias), id(model[3].bias)}
+    opt = train.make_optimizer(model, lr=0.1, weight_decay=5e-4)
+    assert all(g["nesterov"] and g["momentum"] == 0.9 for g in opt.param_groups)
+
+
+@pytest.mark.parametrize("schedule", ["cosine", "onecycle"])
+def test_schedule_shapes(schedule):
+    total, warmup = 100, 20
+    f = [train.lr_factor(s, total, warmup, schedule) for s in range(total)]
+    rising, falling = f[: warmup + 1], f[warmup:]
+    assert all(a < b for a, b in zip(rising, rising[1:], strict=False))
+    assert all(a > b for a, b in zip(falling, falling[1:], strict=False))
+    assert max(f) == pytest.approx(1.0, abs=1e-3)
+    assert f[-1] < 0.01
+    # Warm-up starts low: linearly from 1/(warmup + 1) for cosine, from 1/25 for one-cycle.
+    assert f[0] == pytest.approx(1 / (warmup + 1) if schedule == "cosine" else 1 / 25)
+
+
+def test_lr_follows_the_schedule_and_scales_with_batch_size(ds, trained):
+    from smallnets_edu.budget import BUDGETS
+
+    _, history = trained
+
+    b = BUDGETS["smoke"]
+    assert history.config["lr"] == pytest.approx(b.lr * 32 / b.batch_size)
+    steps = len(ds.train) // 32
+    total = 3 * steps
+    for e in history.epochs:
+        # the rate of the last step of each epoch (no warm-up at the smoke budget)
+        last_step = e["epoch"] * steps - 1
+        expected = history.config["lr"] * train.lr_factor(last_step, total, 0, "cosine")
+        assert e["lr"] == pytest.approx(expected)
+
+
+def test_training_learns_the_toy_task(trained):
+    _, history = trained
+    losses = history.column("train_loss")
+    assert losses[-1] < losses[0]
+    assert history.best_test_acc > 0.5  # chance is 0.25
+    assert history.best_test_acc == max(history.column("test_acc"))
+    assert history.epochs[history.best_epoch - 1]["test_acc"] == history.best_test_acc
+    assert all(e["images_per_second"] > 0 and e["seconds"] > 0 for e in history.epochs)
+    assert not history.interrupted and history.model == "tiny"
+
+
+# --------------------------------------------------------------------------------------------------
+# Reproducibility, interruption, checkpoints, resume
+# --------------------------------------------------------------------------------------------------
+
+
+def test_same_seed_same_run_other_seed_other_run(ds, trained):
+    model_a, history_a = trained
+    model_b = tiny()
+    history_b = train.fit(model_b, ds, epochs=3, **SETTINGS)
+    assert weights_equal(model_a, model_b)
+    assert curves(history_a) == curves(history_b)
+
+    model_c = tiny()
+    history_c = train.fit(model_c, ds, epochs=3, seed=1, **SETTINGS)
+    assert not weights_equal(model_a, model_c)
+    assert curves(history_a) != curves(history_c)
+
+
+def test_fit_leaves_the_global_random_state_alone(ds):
+    model = tiny()
+    torch.manual_seed(123)
+    expected = torch.rand(3)
+    torch.manual_seed(123)
+    train.fit(model, ds, epochs=1, **SETTINGS)
+    assert torch.equal(torch.rand(3), expected)
+
+
+def test_interrupt_keeps_history_and_best_weights_and_resume_matches(ds, trained, tmp_path):
+    reference_model, reference = trained
+    steps = len(ds.train) // 32
+    eval_batches = math.ceil(len(ds.test) / 64)
+    model = tiny()
+    # Ctrl-C in the middle of the third epoch.
+    model.interrupt_at = 2 * (steps + eval_batches) + steps // 2
+    history = train.fit(model, ds, epochs=3, out_dir=tmp_path, **SETTINGS)
+    assert history.interrupted
+    assert len(history) == 2
+    assert curves(history) == curves(reference)[:2]
+
+    best = checkpoint.load(tmp_path / "best.pt")
+    assert best["epoch"] == history.best_epoch
+    assert weights_equal(model, best["state_dict"])  # the best weights were loaded, not the mid-epoch ones
+    assert train.History.from_json(tmp_path / "history.json").interrupted
+
+    last = checkpoint.load(tmp_path / "last.pt")
+    assert last["epoch"] == 2
+    resumed_model = tiny(seed=99)  # any initialisation: the checkpoint replaces it
+    resumed = train.fit(resumed_model, ds, resume=tmp_path / "last.pt", **SETTINGS)
+    assert not resumed.interrupted
+    assert curves(resumed) == curves(reference)
+    assert weights_equal(resumed_model, reference_model)
+
+
+def test_checkpoints_are_weights_only_complete_and_atomic(ds, tmp_path):
+    model = tiny()
+    model.width_mult = 0.5
+    history = train.fit(model, ds, epochs=2, out_dir=tmp_path, **SETTINGS)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["best.pt", "history.json", "last.pt"]
+    payload = torch.load(tmp_path / "last.pt", weights_only=True)  # plain data and tensors only
+    assert payload["model"] == {
+        "name": "tiny",
+        "variant": None,
+        "num_classes": NUM_CLASSES,
+        "width_mult": 0.5,
+    }
+    assert payload["epoch"] == 2
+    assert payload["budget"]["name"] == "smoke"
+    assert payload["scheduler"]["last_epoch"] == 2 * (len(ds.train) // 32)
+    assert len(payload["optimizer"]["state"]) == sum(1 for _ in model.parameters())
+    assert train.History.from_dict(payload["history"]).epochs == history.epochs
+    assert weights_equal(model, payload["state_dict"])
+    assert train.History.from_json(tmp_path / "history.json").epochs == history.epochs
+
+
+def test_checkpoint_of_another_architecture_is_refused(ds, tmp_path):
+    train.fit(tiny(), ds, epochs=1, out_dir=tmp_path, **SETTINGS)
+    with pytest.raises(ValueError, match="tiny.*other_net|other_net.*tiny"):
+        train.fit(tiny(name="other_net"), ds, epochs=1, resume=tmp_path / "last.pt", **SETTINGS)
+    with pytest.raises(ValueError, match="tiny"):
+        train.fit(tiny(channels=6), ds, epochs=1, resume=tmp_path / "last.pt", **SETTINGS)
+    (tmp_path / "junk.pt").write_bytes(b"not a checkpoint")
+    with pytest.raises(ValueError, match="not a readable checkpoint"):
+        train.fit(tiny(), ds, resume=tmp_path / "junk.pt", **SETTINGS)
+
+
+# --------------------------------------------------------------------------------------------------
+# Settings and bad input
+# --------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"epochs": 0}, "epochs"),
+        ({"batch_size": 0}, "batch_size"),
+        ({"epochs": 1.5}, "epochs"),
+        ({"lr": -0.1}, "lr"),
+        ({"schedule": "linear"}, "schedule"),
+        ({"label_smoothing": 1.5}, "label_smoothing"),
+        ({"budget": "huge"}, "unknown budget"),
+        ({"device": "tpu"}, "device"),
+        ({"amp": "fp8"}, "amp"),
+        ({"batch_size": 1000}, "smaller than one batch"),
+    ],
+)
+def test_bad_settings_raise_clear_errors(ds, kwargs, message):
+    settings = {**SETTINGS, **kwargs}
+    with pytest.raises(ValueError, match=message):
+        train.fit(tiny(), ds, **settings)
+
+
+def test_model_with_the_wrong_number_of_outputs_is_refused(ds):
+    with pytest.raises(ValueError, match=f"num_classes={NUM_CLASSES}"):
+        train.fit(tiny(num_classes=10), ds, **SETTINGS)
+
+
+def test_defaults_come_from_the_budget(ds):
+    from smallnets_edu.budget import BUDGETS
+
+    b = BUDGETS["smoke"]
+    history = train.fit(tiny(), ds, budget="smoke", device="cpu", progress=False)
+    cfg = history.config
+    assert (cfg["epochs"], cfg["batch_size"], cfg["lr"]) == (b.epochs, b.batch_size, b.lr)
+    assert (cfg["weight_decay"], cfg["label_smoothing"]) == (b.weight_decay, b.label_smoothing)
+    assert len(history) == b.epochs
+    assert cfg["channels_last"] == train.default_channels_last(torch.device("cpu"))
+    assert cfg["amp"] is None
+
+
+def test_train_size_trains_on_a_subset(ds):
+    history = train.fit(tiny(), ds, epochs=1, train_size=64, test_size=32, **SETTINGS)
+    assert (history.config["train_size"], history.config["test_size"]) == (64, 32)
+
+
+def test_amp_on_cpu_warns_and_trains_in_float32(ds):
+    with pytest.warns(UserWarning, match="CUDA"):
+        history = train.fit(tiny(), ds, epochs=1, amp=True, **SETTINGS)
+    assert history.config["amp"] is None
+
+
+def test_channels_last_gives_the_same_training(ds):
+    """Only the memory layout changes: the weights agree up to floating-point rounding."""
+    a, b = tiny(), tiny()
+    train.fit(a, ds, epochs=1, channels_last=False, **SETTINGS)
+    train.fit(b, ds, epochs=1, channels_last=True, **SETTINGS)
+    for (key, x), y in zip(a.state_dict().items(), b.state_dict().values(), strict=True):
+        assert torch.allclose(x.float(), y.float(), atol=1e-4, rtol=1e-3), key
+    assert b.features[0].weight.is_contiguous(memory_format=torch.channels_last)
+
+
+def test_progress_false_prints_nothing(ds, capsys):
+    train.fit(tiny(), ds, epochs=1, **SETTINGS)
+    captured = capsys.readouterr()
+    assert captured.out == "" and captured.err == ""
+
+
+def test_progress_bars_show_epochs_and_metrics(ds, capsys):
+    train.fit(tiny(), ds, epochs=1, **{**SETTINGS, "progress": True})
+    err = capsys.readouterr().err
+    assert "tiny" in err and "test_acc=" in err and "img_s=" in err
+
+
+def test_live_plot_outside_a_notebook_warns_and_trains(ds):
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        history = train.fit(tiny(), ds, epochs=1, live_plot=True, **SETTINGS)
+    assert len(history) == 1
+    assert any("notebook" in str(w.message) for w in caught)
+
+
+# --------------------------------------------------------------------------------------------------
+# History and Evaluation
+# --------------------------------------------------------------------------------------------------
+
+
+def test_history_json_round_trip_and_plot(trained, tmp_path):
+    _, history = trained
+    path = history.to_json(tmp_path / "h.json")
+    again = train.History.from_json(path)
+    assert again == history
+    fig = history.plot()
+    assert tuple(fig.get_size_inches()) == CURVES_FIGSIZE
+    loss_ax, acc_ax = fig.axes
+    train_line = acc_ax.get_lines()[0]
+    assert list(train_line.get_ydata()) == history.column("train_acc")
+    assert list(loss_ax.get_lines()[1].get_ydata()) == history.column("test_loss")
+    with pytest.raises(ValueError, match="not a JSON history"):
+        (tmp_path / "bad.json").write_text("{")
+        train.History.from_json(tmp_path / "bad.json")
+
+
+def test_evaluate_agrees_with_a_direct_computation(ds, trained):
+    model, _ = trained
+    result = train.evaluate(model, ds, device="cpu")
+    # Independent check: normalise by hand and classify the whole test set in one batch.
+    mean = torch.tensor(ds.mean).view(1, 3, 1, 1)
+    std = torch.tensor(ds.std).view(1, 3, 1, 1)
+    x = (ds.test.images.float() / 255 - mean) / std
+    model.eval()
+    with torch.no_grad():
+        logits = model(x)
+    pred = logits.argmax(1)
+    y = ds.test.labels
+    assert result.num_images == len(y)
+    assert result.accuracy == pytest.approx((pred == y).float().mean().item())
+    assert result.loss == pytest.approx(nn.functional.cross_entropy(logits, y).item(), rel=1e-5)
+    for i in range(NUM_CLASSES):
+        for j in range(NUM_CLASSES):
+            assert result.confusion[i, j] == ((y == i) & (pred == j)).sum()
+        assert result.per_class_accuracy[i] == pytest.approx((pred[y == i] == i).float().mean().item())
+    assert result.classes == ds.classes
+    fig = result.plot_confusion()
+    assert tuple(fig.get_size_inches()) == CONFUSION_FIGSIZE
+    # A bare split needs its normalisation.
+    with pytest.raises(ValueError, match="mean= and std="):
+        train.evaluate(model, ds.test)
+    split_result = train.evaluate(model, ds.test, mean=ds.mean, std=ds.std)
+    assert split_result.accuracy == result.accuracy
+
+
+# --------------------------------------------------------------------------------------------------
+# A real network of the course
+# --------------------------------------------------------------------------------------------------
+
+
+def test_a_model_of_the_course_trains_and_reloads(tmp_path):
+    if "mobilenet_v2" not in models.names():
+        pytest.skip("mobilenet_v2 is not registered yet")
+    ds = toy_dataset(n_train=64, n_test=32, size=32)
+    torch.manual_seed(0)
+    model = models.build("mobilenet_v2", num_classes=NUM_CLASSES, width_mult=0.25, variant="cifar")
+    model.width_mult = 0.25
+    history = train.fit(model, ds, epochs=1, out_dir=tmp_path, **SETTINGS)
+    assert len(history) == 1 and math.isfinite(history.epochs[0]["train_loss"])
+    reloaded = train.load_model(tmp_path / "last.pt")
+    assert type(reloaded) is type(model) and reloaded.variant == "cifar"
+    assert weights_equal(reloaded, model)
+    with pytest.raises(ValueError, match="mobilenet_v2.*width 0.5|width 0.5.*mobilenet_v2"):
+        other = models.build("mobilenet_v2", num_classes=NUM_CLASSES, width_mult=0.5, variant="cifar")
+        other.width_mult = 0.5
+        train.fit(other, ds, resume=tmp_path / "last.pt", **SETTINGS)
