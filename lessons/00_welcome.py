@@ -90,8 +90,8 @@ env.check()
 
 # %% [markdown]
 # Now check that sliders work. Drag the slider below: the line under it should show the square of the
-# number you pick. If you see a still picture, or "Error displaying widget", JupyterLab lacks the
-# widget extension: `make lab` starts a JupyterLab that has it.
+# number you pick. If you see a still picture, or an error message where the slider should be,
+# JupyterLab lacks the widget extension: `make lab` starts a JupyterLab that has it.
 
 # %%
 from smallnets_edu import widgets
