@@ -107,7 +107,11 @@ class Layer:
         groups = in_channels if self.depthwise else self.groups
         if self.op == "shuffle":
             out = in_channels
-        for name, value in (("channels", in_channels), ("out_channels", out), ("groups", groups)):
+        if self.op not in ("conv", "shuffle"):
+            raise ValueError(f"a diagram step is a 'conv' or a 'shuffle', got op={self.op!r}")
+        kh, kw = self.kernel
+        checks = (("channels", in_channels), ("out_channels", out), ("groups", groups))
+        for name, value in (*checks, ("kernel height", kh), ("kernel width", kw)):
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise ValueError(f"{name} must be a positive integer, got {value!r}")
         if max(in_channels, out) > MAX_CHANNELS:

@@ -121,6 +121,8 @@ def test_footprint_figure_size():
         (lambda: diagrams.connectivity("grouped", highlight=8), "between 0 and 7"),
         (lambda: diagrams.connectivity("depthwise", in_channels=4, out_channels=6), "multiple"),
         (lambda: diagrams.stack([], channels=12), "at least one layer"),
+        (lambda: diagrams.connectivity("standard", kernel=0), "kernel height"),
+        (lambda: diagrams.connectivity([diagrams.Layer(op="pool")]), "'conv' or a 'shuffle'"),
     ],
 )
 def test_bad_input_says_what_to_do(call, words):
