@@ -40,10 +40,10 @@ unit: install
 	$(TEST_ENV) $(BIN)/python -m pytest tests -q
 
 nbval: install
-	$(TEST_ENV) $(BIN)/python -m pytest -q --nbval notebooks --sanitize-with tests/nbval_sanitize.cfg -p no:cacheprovider
+	$(TEST_ENV) $(BIN)/python -m pytest -q --nbval notebooks --nbval-sanitize-with tests/nbval_sanitize.cfg -p no:cacheprovider
 
 test: install lint
-	$(TEST_ENV) $(BIN)/python -m pytest -q $(PYTEST_PAR) tests notebooks --nbval --sanitize-with tests/nbval_sanitize.cfg
+	$(TEST_ENV) $(BIN)/python -m pytest -q $(PYTEST_PAR) tests notebooks --nbval --nbval-sanitize-with tests/nbval_sanitize.cfg
 
 notebooks: install
 	$(TEST_ENV) $(BIN)/python -m smallnets_edu notebooks --execute

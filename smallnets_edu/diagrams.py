@@ -777,52 +777,15 @@ def explorer_controls(
     }
 
 
-def _png_output(fig) -> dict:
-    """``fig`` as one display_data entry of an ``Output`` widget's ``outputs`` (PNG + text)."""
-    import base64
-    import io
-
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=fig.dpi, bbox_inches="tight")
-    return {
-        "output_type": "display_data",
-        "data": {"image/png": base64.b64encode(buffer.getvalue()).decode("ascii"), "text/plain": repr(fig)},
-        "metadata": {},
-    }
-
-
-def _state_explorer_class():
-    from . import widgets
-
-    class StateExplorer(widgets.Explorer):
-        """An Explorer whose figure travels in its ``Output`` widget's state, never as display messages.
-
-        ``Explorer`` displays its figure inside the ``Output`` widget. A frontend that renders widgets
-        (JupyterLab, nbclient when it stores widget state) captures that display, but one that does not
-        (nbval's kernel client) receives it as an extra cell output, so the stored notebook and a fresh
-        run would differ. Writing the picture into ``Output.outputs`` instead sends only widget-state
-        updates: JupyterLab shows the same figure, and the cell's outputs are the same everywhere.
-        """
-
-        def __init__(self, *args, **kwargs) -> None:
-            super().__init__(*args, **kwargs)
-            self._draw(**self.values())  # the draw during construction came before the Output existed
-
-        def _draw(self, **values) -> None:
-            if self.output is None:
-                return
-            self.output.outputs = (_png_output(self._plot(**values)),)
-
-    return StateExplorer
-
-
 def cost_explorer(**start):
     """Lesson 01's explorer: five sliders, the cost table of every variant, and the bar chart.
 
     ``start`` sets the sliders' first values (``kernel``, ``in_channels``, ``out_channels``, ``groups``,
     ``size``); every option offered keeps ``groups`` a divisor of both channel counts.
     """
-    return _state_explorer_class()(
+    from . import widgets
+
+    return widgets.Explorer(
         explorer_controls(**start),
         plot=cost_chart,
         readout=cost_readout,

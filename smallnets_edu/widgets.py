@@ -1,11 +1,14 @@
 """Explorers: sliders on the left of an idea, a live readout and a figure on the right.
 
 An :class:`Explorer` is an ipywidgets box made of controls, a one-line HTML readout (fast: it only
-calls the cost formulas) and a matplotlib figure drawn into an ``Output`` widget of fixed height
-through ``interactive_output``. Where no widget frontend exists (a code host, nbconvert, a static
-site without widget state) the same object shows a static PNG of its starting state instead, because
-its display bundle carries both a widget view and an ``image/png``: JupyterLab picks the widget,
-everything else picks the picture.
+calls the cost formulas) and a matplotlib figure shown in an ``Output`` widget of fixed height.
+
+The figure travels in the ``Output`` widget's *state* (its ``outputs`` list), never as display
+messages: a frontend that renders widgets (JupyterLab, nbclient storing widget state) and one that
+does not (nbval's kernel client) then see the same cell outputs, so notebooks compare strictly.
+Where no widget frontend exists at all (a code host, a static site without widget state) the same
+object shows a static PNG of its starting state, because its display bundle carries both a widget
+view and an ``image/png``: JupyterLab picks the widget, everything else picks the picture.
 """
 
 from __future__ import annotations
@@ -66,6 +69,26 @@ def options_slider(description: str, options: list, value=None, **kw) -> widgets
     )
 
 
+def _png_bytes(fig) -> bytes:
+    """Render and close ``fig`` (nothing leaks into pyplot's list of open figures)."""
+    import matplotlib.pyplot as plt
+
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=fig.dpi, bbox_inches="tight")
+    plt.close(fig)
+    return buffer.getvalue()
+
+
+def _png_output(fig) -> dict:
+    """``fig`` as one ``display_data`` entry of an ``Output`` widget's ``outputs``."""
+    text = repr(fig)
+    return {
+        "output_type": "display_data",
+        "data": {"image/png": base64.b64encode(_png_bytes(fig)).decode("ascii"), "text/plain": text},
+        "metadata": {},
+    }
+
+
 class Explorer(widgets.VBox):
     """Controls, a live readout and a figure, with a static picture for frontends without widgets.
 
@@ -94,14 +117,19 @@ class Explorer(widgets.VBox):
         children.append(self.readout)
         self.output = None
         if plot is not None:
-            self.output = widgets.interactive_output(self._draw, controls)
-            self.output.layout = widgets.Layout(height=height, overflow="hidden")
+            self.output = widgets.Output(layout=widgets.Layout(height=height, overflow="hidden"))
             self.output.add_class("smallnets-figure")
             children.append(self.output)
         super().__init__(children)
         for control in controls.values():
-            control.observe(lambda _change: self._update_readout(), names="value")
+            control.observe(lambda _change: self.refresh(), names="value")
+        self.refresh()
+
+    def refresh(self) -> None:
+        """Recompute the readout and redraw the figure for the controls' current values."""
         self._update_readout()
+        if self.output is not None:
+            self.output.outputs = (_png_output(self._plot(**self.values())),)
 
     def values(self) -> dict:
         return {name: control.value for name, control in self.controls.items()}
@@ -110,23 +138,9 @@ class Explorer(widgets.VBox):
         if self._readout is not None:
             self.readout.value = self._readout(**self.values())
 
-    def _draw(self, **values) -> None:
-        import matplotlib.pyplot as plt
-        from IPython.display import display
-
-        fig = self._plot(**values)
-        display(fig)
-        plt.close(fig)
-
     def static_png(self) -> bytes:
         """The figure at the controls' current values, as PNG bytes."""
-        import matplotlib.pyplot as plt
-
-        fig = self._plot(**self.values())
-        buffer = io.BytesIO()
-        fig.savefig(buffer, format="png", dpi=80, bbox_inches="tight")
-        plt.close(fig)
-        return buffer.getvalue()
+        return _png_bytes(self._plot(**self.values()))
 
     def _repr_mimebundle_(self, **kwargs) -> dict:
         bundle = super()._repr_mimebundle_(**kwargs) or {}
