@@ -39,6 +39,9 @@ def test_eval_loader_is_ordered_normalised_and_complete(device):
     assert labels.tolist() == list(range(50))
     images = torch.cat([_unnormalise(x) for x, _ in batches]).cpu()
     assert torch.equal(images, split.images)
+    cl = data.Loader(split, 16, train=False, mean=MEAN, std=STD, device=device, channels_last=True)
+    for (a, _), (b, _) in zip(ld, cl, strict=True):
+        assert b.is_contiguous(memory_format=torch.channels_last) and torch.equal(a, b)
 
 
 def _crops(image: torch.Tensor, pad: int) -> list[torch.Tensor]:
