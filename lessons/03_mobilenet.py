@@ -1,0 +1,768 @@
+# ---
+# jupyter:
+#   jupytext:
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # 03 · MobileNet: a network made of depthwise-separable convolutions
+#
+# In 2017 a group at Google asked a blunt question: how cheap can a useful ImageNet network be, and
+# what is the simplest way to trade accuracy for speed? Their answer, **MobileNets** (Howard, Zhu, Chen,
+# Kalenichenko, Wang, Weyand, Andreetto and Adam, 2017,
+# [arXiv:1704.04861](https://arxiv.org/abs/1704.04861)), is almost austere: one ordinary 3x3
+# convolution, thirteen depthwise-separable blocks, a global average pool and one fully connected layer.
+# No branches, no shortcuts. Two numbers, a **width multiplier α** and a **resolution multiplier ρ**,
+# then turn that one network into a whole family of sixteen.
+#
+# In this lesson you will
+#
+# 1. count what a depthwise-separable layer saves, and check the paper's Table 3 with the formulas;
+# 2. rebuild Table 1 (the architecture) from our model, and Table 2 ("where the cost goes") from its
+#    profile, finding a misprint in the paper on the way;
+# 3. move an α slider and a resolution slider and watch MACs, parameters and memory follow the
+#    α²ρ² law (almost);
+# 4. compute the sixteen MobileNets of the paper's Figure 4 next to the published numbers and fit its
+#    log-linear line of accuracy against cost;
+# 5. check three comparisons the paper makes: a MobileNet built from full convolutions, a shallower
+#    MobileNet, and SqueezeNet;
+# 6. train MobileNets of three widths on CIFAR-10.
+#
+# Lesson 01 met depthwise and pointwise convolutions one layer at a time; here they become a network.
+
+# %%
+import functools
+
+import numpy as np
+import torch
+from IPython.display import HTML
+from torch import nn
+
+from smallnets_edu import budget, cost, models, paper, plots, widgets
+from smallnets_edu.models import mobilenet_v1
+
+
+def table(header, rows):
+    """A small HTML table: the only display helper of this lesson."""
+    head = "".join(f"<th>{h}</th>" for h in header)
+    body = "".join("<tr>" + "".join(f"<td>{c}</td>" for c in row) + "</tr>" for row in rows)
+    return HTML(f"<table><tr>{head}</tr>{body}</table>")
+
+
+def diff(ours, published):
+    """Relative difference of our number from the published one."""
+    return f"{(ours - published) / published:+.1%}"
+
+
+BUDGET = budget.current()
+print(f"budget: {BUDGET.name}")
+
+# %% [markdown]
+# ## 1. One layer, two ways
+#
+# A standard convolution with a $D_K \times D_K$ kernel turns $M$ input channels into $N$ output
+# channels on a $D_F \times D_F$ map. Every output value is a dot product over a
+# $D_K \times D_K \times M$ window, so it costs
+#
+# $$D_K \cdot D_K \cdot M \cdot N \cdot D_F \cdot D_F \quad\text{multiply-accumulates.}$$
+#
+# That one layer does two jobs at once: it *filters* space (the $D_K \times D_K$ window) and it
+# *combines* channels (the sum over $M$). A **depthwise-separable** convolution does them one after the
+# other:
+#
+# - a **depthwise** convolution filters each channel on its own with one $D_K \times D_K$ kernel:
+#   $D_K \cdot D_K \cdot M \cdot D_F \cdot D_F$;
+# - a **pointwise** (1x1) convolution then combines channels at each pixel:
+#   $M \cdot N \cdot D_F \cdot D_F$.
+#
+# Dividing the sum by the standard cost gives the paper's Equation 5:
+#
+# $$\frac{D_K^2 M D_F^2 + M N D_F^2}{D_K^2 M N D_F^2} = \frac{1}{N} + \frac{1}{D_K^2}.$$
+#
+# With 3x3 kernels and hundreds of output channels the second term wins: a separable layer costs a bit
+# more than a ninth of a standard one, **8 to 9 times fewer** multiply-accumulates (and parameters, by
+# the same ratio without the $D_F^2$). The price is expressiveness: a separable layer can only represent
+# the convolutions whose kernel factorises this way. The paper measures that price in section 7.
+#
+# The paper's Table 3 makes this concrete for one layer from the middle of the network, 14x14 with 512
+# channels in and out. Here it is recomputed with the formulas of `smallnets_edu.cost` (Table 3's last
+# two rows shrink the layer with the multipliers of section 4: α = 0.75 keeps 384 channels,
+# ρ = 0.714 = 160/224 shrinks the map to 10x10).
+
+
+# %%
+def one_layer(channels, size, separable):
+    """MACs and weights of Table 3's layer: 3x3, `channels` in and out, on a size x size map."""
+    if separable:
+        weights = cost.conv_params(channels, channels, 3, groups=channels) + cost.conv_params(
+            channels, channels, 1
+        )
+        return cost.separable_macs(channels, channels, 3, size), weights
+    return cost.standard_conv_macs(channels, channels, 3, size), cost.conv_params(channels, channels, 3)
+
+
+TABLE_3 = [  # (layer, channels, map size, separable, paper: million Mult-Adds, million parameters)
+    ("Convolution", 512, 14, False, 462, 2.36),
+    ("Depthwise separable", 512, 14, True, 52.3, 0.27),
+    ("α = 0.75", 384, 14, True, 29.6, 0.15),
+    ("ρ = 0.714", 384, 10, True, 15.1, 0.15),
+]
+rows = []
+for name, channels, size, separable, paper_macs, paper_params in TABLE_3:
+    macs, weights = one_layer(channels, size, separable)
+    rows.append([name, paper_macs, f"{macs / 1e6:.1f}", paper_params, f"{weights / 1e6:.3f}"])
+print(f"1/N + 1/Dk² for N = 512, Dk = 3: {cost.separable_reduction(512, 3):.4f}")
+table(["Table 3 layer", "paper M Mult-Adds", "ours", "paper M params", "ours"], rows)
+
+# %% [markdown]
+# Every row agrees with the paper to its printed precision. Note the last row: shrinking the map
+# changes the computation (by ρ² = 0.51) but not a single parameter, because a convolution's weights
+# do not depend on the size of the image it slides over.
+
+# %% [markdown]
+# ## 2. The network: Table 1, from our model
+#
+# MobileNet stacks these layers as in the paper's Table 1: a standard 3x3 convolution with stride 2 and
+# 32 filters, then thirteen separable blocks that double the channels each time they halve the map
+# (four times, from 112x112 to 7x7), a 7x7 average pool and a fully connected layer with 1000 outputs.
+# Every convolution is followed by BatchNorm and ReLU (the paper's Figure 3), the depthwise ones
+# included. Counting the depthwise and pointwise layers separately, that is 28 layers.
+#
+# `smallnets_edu.models.mobilenet_v1.TABLE_1` holds Table 1 as data, one row per printed row; the
+# builder reads its channels and strides from there. Below, each row of the table sits next to the
+# layer of our model it describes: the shape of its weights and the shape of its input, measured by
+# running an image through the network. We build it on PyTorch's `meta` device: the layers get shapes
+# but no numbers, so building and profiling even a large network takes milliseconds (training, later,
+# needs real weights).
+
+
+# %%
+def build_meta(width_mult=1.0, **options):
+    """A MobileNet with shapes but no weights: instant to build, enough to count its cost."""
+    with torch.device("meta"):
+        return models.build("mobilenet_v1", width_mult=width_mult, **options)
+
+
+net = build_meta()
+profile = cost.profile(net, 224, name="1.0 MobileNet-224")
+layers = dict(net.named_modules())
+costly = [row for row in profile.layers if row.macs]  # the 28 convolution and FC layers, in order
+printed = [row for row in mobilenet_v1.TABLE_1 if row[0] in ("conv", "conv dw", "fc")]
+
+
+def paper_shape(weight):
+    """Our weight tensor's shape in Table 1's order: kernel first, then channels in, channels out."""
+    if weight.dim() == 2:  # FC: (out, in) -> (in, out)
+        return (weight.shape[1], weight.shape[0])
+    out, per_group, kh, kw = weight.shape
+    return (kh, kw, out) if per_group == 1 and out > 3 else (kh, kw, per_group, out)
+
+
+inputs, last = {}, (224, 224, 3)  # each layer's input: the last map (H x W x C) before it
+for layer in profile.layers:
+    inputs[layer.name] = last
+    if len(layer.output_shape) == 4:
+        last = (*layer.output_shape[2:], layer.output_shape[1])
+
+fmt = lambda shape: "x".join(map(str, shape))
+rows, matches = [], 0
+for (kind, stride, shape, size), layer in zip(printed, costly, strict=True):
+    ours = paper_shape(layers[layer.name].weight)
+    ok = ours == shape and inputs[layer.name] == size
+    matches += ok
+    rows.append(
+        [
+            f"{kind} / s{stride}",
+            fmt(shape),
+            fmt(size),
+            layer.name,
+            fmt(ours),
+            fmt(inputs[layer.name]),
+            "✓" if ok else "✗",
+        ]
+    )
+print(f"{matches} of {len(printed)} layers match Table 1")
+table(["Table 1: type / stride", "filter shape", "input size", "our layer", "weights", "input", ""], rows)
+
+# %% [markdown]
+# All 28 rows match, with one repair. The paper prints the second-to-last depthwise layer as
+# "Conv dw / s2", yet the next row's input is still 7x7 and the paper's own totals need stride 1 there:
+# a typo, corrected in our `TABLE_1` (with a comment saying so). It is worth knowing that even the
+# architecture tables of famous papers carry misprints; the next table has one too.
+
+# %% [markdown]
+# ## 3. Where the cost goes: Table 2
+#
+# Table 2 of the paper sums the cost by layer type. Our profile does the same with `by_kind()`. One
+# counting detail first: the paper's percentages are shares of **4,209,088 weights**, the convolution
+# and FC weights alone. PyTorch also counts BatchNorm's γ and β (21,888 here) and the FC layer's 1,000
+# biases, so `count_params` gives more; we count weights the paper's way for this table.
+
+# %%
+weights = {}
+for module in net.modules():
+    if isinstance(module, (nn.Conv2d, nn.Linear)):
+        kind = cost.layer_kind(module)
+        weights[kind] = weights.get(kind, 0) + module.weight.numel()
+by_kind = profile.by_kind()
+total_macs, total_weights = profile.macs, sum(weights.values())
+print(f"total: {total_macs:,} multiply-accumulates, {total_weights:,} weights")
+print(f"PyTorch's count with BatchNorm and biases: {cost.count_params(net):,} parameters")
+
+TABLE_2 = [  # (paper's row, our layer kind, paper: % Mult-Adds, % parameters)
+    ("Conv 1x1", "pointwise", 94.86, 74.59),
+    ("Conv DW 3x3", "depthwise", 3.06, 1.06),
+    ("Conv 3x3 (first layer)", "conv", 1.19, 0.02),
+    ("Fully connected", "linear", 0.18, 24.33),
+]
+shares = {
+    kind: (100 * by_kind[kind]["macs"] / total_macs, 100 * weights[kind] / total_weights)
+    for _, kind, _, _ in TABLE_2
+}
+rows = [
+    [name, f"{pm:.2f}", f"{shares[k][0]:.2f}", f"{pp:.2f}", f"{shares[k][1]:.2f}"]
+    for name, k, pm, pp in TABLE_2
+]
+rows.append(
+    ["sum", f"{sum(r[2] for r in TABLE_2):.2f}", "100.00", f"{sum(r[3] for r in TABLE_2):.2f}", "100.00"]
+)
+table(["Table 2 row", "paper % Mult-Adds", "ours", "paper % params", "ours"], rows)
+
+# %%
+fig, axes = plots.figure(9.0, 3.4, ncols=2)
+names = [name.replace(" (first layer)", "\n(first layer)") for name, *_ in TABLE_2]
+for ax, column, label in zip(axes, (0, 1), ("% of multiply-accumulates", "% of weights"), strict=True):
+    y = np.arange(len(TABLE_2))
+    ours = [shares[kind][column] for _, kind, *_ in TABLE_2]
+    published = [row[2 + column] for row in TABLE_2]
+    ax.barh(y + 0.2, ours, 0.4, color=[plots.kind_colour(kind) for _, kind, *_ in TABLE_2], label="ours")
+    ax.barh(y - 0.2, published, 0.4, color="none", edgecolor="black", hatch="//", label="paper")
+    ax.set_yticks(y, names)
+    ax.invert_yaxis()
+    ax.set_xlabel(label)
+    ax.set_xlim(0, 105)
+    for yi, value, printed_value in zip(y, ours, published, strict=True):
+        ax.text(value + 1, yi + 0.2, f"{value:.2f}", va="center", fontsize=8)
+        ax.text(printed_value + 1, yi - 0.2, f"{printed_value:.2f}", va="center", fontsize=8, color="grey")
+axes[0].legend(loc="lower right")
+fig.suptitle("1.0 MobileNet-224: where the cost goes (Table 2)")
+fig.tight_layout()
+
+# %% [markdown]
+# Three lessons in one table:
+#
+# - **The 1x1 convolutions are the network.** They do 94.86% of the multiply-accumulates and hold
+#   74.59% of the weights. The depthwise layers, the part that makes MobileNet "depthwise", cost
+#   almost nothing: 3.06% and 1.06%. This is why the paper stresses that its 1x1 convolutions map
+#   straight onto a highly optimised matrix multiply (GEMM), with no im2col reordering needed.
+# - **The classifier is a quarter of the weights and almost none of the work**: 24.33% of the weights
+#   for 0.18% of the computation. A 1024 x 1000 matrix is big; it is used once per image.
+# - **The paper has a misprint.** Its first layer is printed at 1.19% of the Mult-Adds, but
+#   3·3·3·32 weights on a 112x112 output are 10,838,016 of 568,740,352: **1.91%**. The printed column
+#   sums to 99.29%; with 1.91 it sums to 100.01%, which is rounding. 1.19 looks like the two digits
+#   swapped.
+#
+# The course's source notes summarised Table 2 as "95% of its computation time, 75% of the parameters
+# in 1x1 convolutions, 25% in the final fully-connected layer". The percentages are close (94.86%,
+# 74.59%, 24.33%), but the paper measures **Mult-Adds, not time**. Time depends on how well each kind
+# of layer runs on the hardware; the paper argues that 1x1 convolutions run well, but Table 2 does not
+# measure it. Lesson 08 measures time.
+
+# %% [markdown]
+# ## 4. Two knobs: width α and resolution ρ
+#
+# MobileNet's second idea is to make a whole family from one network with two multipliers
+# (section 3.3 and 3.4 of the paper):
+#
+# - the **width multiplier α** thins every layer: $M$ input channels become $\alpha M$ and $N$ output
+#   channels $\alpha N$ (the paper uses α = 1, 0.75, 0.5 and 0.25; our builder keeps at least 8
+#   channels per layer and rounds down, as TF-slim's reference code does);
+# - the **resolution multiplier ρ** shrinks the input image, and with it every feature map: $D_F$
+#   becomes $\rho D_F$. In practice one picks the input side (224, 192, 160 or 128), so
+#   $\rho = \text{resolution} / 224$.
+#
+# A separable layer then costs
+#
+# $$D_K \cdot D_K \cdot \alpha M \cdot \rho D_F \cdot \rho D_F + \alpha M \cdot \alpha N \cdot \rho D_F \cdot \rho D_F,$$
+#
+# and since the pointwise term dominates, **computation scales as α²ρ²** and **parameters as α²**
+# (resolution never changes a weight). The law is not exact: look at the depthwise term above, which
+# has only one α, and ask which other layers have a channel count that α cannot touch (exercise 2 asks
+# exactly that). Move the sliders and compare the measured ratios with the law. The readout counts every
+# layer of our model at that width and resolution, and the memory is the largest input + output that
+# one layer holds at once (32-bit floats, one image). The right-hand chart divides what we measure by
+# what the law predicts: 1.0 means the law is exact.
+
+
+# %%
+@functools.cache
+def mobilenet_cost(alpha, resolution, num_classes=1000, **options):
+    """Profile of one MobileNet (cached: each width and resolution is counted once)."""
+    net = build_meta(alpha, num_classes=num_classes, **options)
+    return cost.profile(net, resolution, name=f"{alpha:.2f} MobileNet-{resolution}")
+
+
+def readout(alpha, resolution):
+    alpha = round(alpha, 2)
+    p, base = mobilenet_cost(alpha, resolution), mobilenet_cost(1.0, 224)
+    rho = resolution / 224
+    return (
+        f"<b>{alpha:.2f} MobileNet-{resolution}</b>: <span class='macs'>{p.macs:,}</span> MACs · "
+        f"<span class='params'>{p.params:,}</span> parameters · "
+        f"<span class='memory'>{p.peak_activation_bytes / 2**20:.2f}</span> MiB peak activations<br>"
+        f"MACs ÷ 1.0-224: {p.macs / base.macs:.3f} (α²ρ² says {alpha**2 * rho**2:.3f}) · "
+        f"parameters ÷ 1.0: {p.params / base.params:.3f} (α² says {alpha**2:.3f})"
+    )
+
+
+def draw(alpha, resolution):
+    alpha = round(alpha, 2)
+    p, base = mobilenet_cost(alpha, resolution), mobilenet_cost(1.0, 224)
+    fig, (left, right) = plots.figure(9.0, 3.6, ncols=2)
+    kinds = ["conv", "depthwise", "pointwise", "linear"]
+    y = np.arange(len(kinds))
+    left.barh(
+        y, [base.by_kind()[k]["macs"] / 1e6 for k in kinds], color="none", edgecolor="grey", label="1.0-224"
+    )
+    left.barh(
+        y,
+        [p.by_kind()[k]["macs"] / 1e6 for k in kinds],
+        color=[plots.kind_colour(k) for k in kinds],
+        label="now",
+    )
+    left.set_yticks(y, kinds)
+    left.invert_yaxis()
+    left.set_xscale("log")
+    left.set_xlim(0.1, 1000)
+    left.set_xlabel("million MACs")
+    left.set_title(f"{alpha:.2f} MobileNet-{resolution}: {p.macs / 1e6:.1f}M MACs")
+    left.legend(loc="lower right")
+    rho = resolution / 224
+    widths = sorted({0.25, 0.5, 0.75, 1.0, alpha})
+    costs = [mobilenet_cost(a, resolution) for a in widths]
+    macs_ratio = [q.macs / (base.macs * a**2 * rho**2) for a, q in zip(widths, costs, strict=True)]
+    params_ratio = [q.params / (base.params * a**2) for a, q in zip(widths, costs, strict=True)]
+    now = widths.index(alpha)
+    right.axhline(1.0, color="grey", ls="--", lw=1, label="exactly the law")
+    right.plot(widths, params_ratio, "s-", color=plots.kind_colour("linear"), label="parameters ÷ α²")
+    right.plot(widths, macs_ratio, "o-", color=plots.kind_colour("pointwise"), label="MACs ÷ α²ρ²")
+    right.plot([alpha, alpha], [macs_ratio[now], params_ratio[now]], "*", color="#C44E52", ms=14)
+    right.set_xlim(0.2, 1.05)
+    right.set_ylim(0.9, 2.0)
+    right.set_xlabel("width multiplier α")
+    right.set_ylabel("measured ÷ law")
+    right.set_title(f"MACs {macs_ratio[now]:.3f}x the law, parameters {params_ratio[now]:.3f}x")
+    right.legend(loc="upper right")
+    fig.tight_layout()
+    return fig
+
+
+explorer = widgets.Explorer(
+    {
+        "alpha": widgets.float_slider("α (width)", 1.0, 0.25, 1.0, step=0.05),
+        "resolution": widgets.int_slider("resolution", 224, 96, 224, step=32),
+    },
+    plot=draw,
+    readout=readout,
+    title="MobileNet's two multipliers",
+)
+explorer
+
+# %% [markdown]
+# Try these:
+#
+# - Set α = 0.5 at 224. The law predicts 0.25 of the cost; the network measures a little more, because
+#   some layers shrink only by α = 0.5. At α = 0.25 the gap grows: the parts that scale with α become
+#   a larger share of a smaller whole. Which bars of the left chart shrink the least?
+# - Keep α = 1 and lower the resolution. The ratio now follows ρ² almost exactly (every layer's map
+#   shrinks by the same ρ²; only the classifier, 0.18% of the cost, does not), and the parameters do not
+#   move at all.
+# - Now look at the parameters at α = 0.25: 0.111 of the full network's where α² says 0.0625. The
+#   classifier's 1000 outputs do not shrink, and at this width it holds more than half of the weights.
+# - Watch the memory: it follows ρ² and α, not α², because the largest activation sits in the first
+#   layers, where the map is 112x112 and the channels are few.
+
+# %% [markdown]
+# ## 5. Sixteen MobileNets: the paper's grid, computed
+#
+# The paper trained the sixteen combinations of α ∈ {1, 0.75, 0.5, 0.25} and resolution ∈ {224, 192,
+# 160, 128} and plotted them in its Figures 4 and 5. The released checkpoints (TF-slim's `mobilenet_v1`
+# table, retrained after the paper, hence slightly different accuracies from Tables 6 and 7) list
+# each model's MACs, parameters and top-1 accuracy. Here they are next to what our code computes. TF-slim
+# classifies 1001 classes (a "background" class in front of ImageNet's 1000) and counts every variable
+# of the network, so for the parameter column we build our models the same way and count with BatchNorm.
+
+# %%
+SLIM = {
+    (entry["width_mult"], entry["resolution"]): entry
+    for entry in paper.figures("mobilenet_v1")
+    if entry["source"] == "TF-slim mobilenet_v1 table"
+}
+rows = []
+for (alpha, resolution), entry in SLIM.items():
+    ours = mobilenet_cost(alpha, resolution, num_classes=1001)
+    rows.append(
+        [
+            f"{alpha:.2f} MobileNet-{resolution}",
+            f"{entry['macs'] / 1e6:.0f}",
+            f"{ours.macs / 1e6:.1f}",
+            diff(ours.macs, entry["macs"]),
+            f"{entry['params'] / 1e6:.2f}",
+            f"{ours.params / 1e6:.3f}",
+            f"{entry['top1']:.1f}",
+        ]
+    )
+table(["model", "TF-slim M MACs", "ours", "diff", "TF-slim M params", "ours", "top-1 %"], rows)
+
+# %% [markdown]
+# Eleven of the sixteen MAC counts agree to within the rounding of the printed numbers (half a million
+# either way is ±3% for the smallest models). Five do not, and in both cases the paper or the arithmetic
+# is on our side:
+#
+# - **The four α = 0.75 rows (2.7% lower in TF-slim).** TF-slim prints 317M for 0.75 MobileNet-224; the
+#   paper's own Table 6 prints 325M, which is what we count (325,400,448). The ratio between the two is
+#   the same 0.974 at every resolution, so the difference belongs to how the 0.75 model was counted, not
+#   to the resolution; TF-slim does not say how.
+# - **0.25 MobileNet-192 (34M in TF-slim).** Its neighbours scale with the resolution squared (41M at
+#   224 gives 41·(192/224)² ≈ 30M), and we count 30.2M. The 34 is most likely a misprint.
+#
+# The parameters (ours with BatchNorm's γ and β and 1001 classes) land within 0.6% of TF-slim's. The
+# rest is bookkeeping we cannot pin down from a table of rounded numbers: TF-slim's checkpoints also
+# store BatchNorm's running statistics. Notice that parameters depend on the width only: the four
+# resolutions of one width share one set of weights, and could share one file.
+
+# %% [markdown]
+# ## 6. Accuracy is (roughly) linear in log(MACs): Figure 4
+#
+# The paper's Figure 4 plots these sixteen models' ImageNet accuracy against their Mult-Adds on a
+# logarithmic axis and observes a roughly straight line: each time the computation is multiplied by
+# some factor, accuracy gains about the same number of points. A least-squares fit of top-1 on
+# log₁₀(MACs) puts a number on it.
+
+# %%
+grid = list(SLIM.values())
+log_macs = np.log10([e["macs"] for e in grid])
+top1 = np.array([e["top1"] for e in grid])
+slope, intercept = np.polyfit(log_macs, top1, 1)
+residuals = top1 - (slope * log_macs + intercept)
+r2 = 1 - residuals.var() / top1.var()
+print(f"top-1 ≈ {intercept:.1f} + {slope:.1f} · log10(MACs)   (R² = {r2:.3f})")
+print(
+    f"every 10x more computation buys about {slope:.1f} points of top-1; the worst fit is off by {abs(residuals).max():.1f}"
+)
+
+
+def figure4(ax):
+    """The 16 published MobileNets and their log-linear fit (Figure 4 of the paper)."""
+    widths = sorted({e["width_mult"] for e in grid}, reverse=True)
+    colours = dict(zip(widths, ("#4C72B0", "#55A868", "#DD8452", "#C44E52"), strict=True))
+    for e in grid:
+        ax.plot(e["macs"] / 1e6, e["top1"], "o", color=colours[e["width_mult"]], ms=4 + e["resolution"] / 40)
+    for w in widths:
+        ax.plot([], [], "o", color=colours[w], label=f"α = {w:g}")
+    x = np.logspace(np.log10(10e6), np.log10(700e6), 50)
+    ax.plot(
+        x / 1e6, intercept + slope * np.log10(x), "--", color="grey", label=f"fit: {slope:.1f} points per 10x"
+    )
+    ax.set_xscale("log")
+    ax.set_xlabel("million multiply-accumulates (log scale)")
+    ax.set_ylabel("ImageNet top-1 %")
+    ax.set_title("16 MobileNets (TF-slim); marker size = resolution")
+    ax.legend(loc="lower right")
+
+
+fig, ax = plots.figure(6.0, 4.0)
+figure4(ax)
+fig.tight_layout()
+
+# %% [markdown]
+# The line is a good summary (R² above 0.95), and it is the practical message of the paper: pick the
+# cost your device allows, read off the accuracy to expect. The residuals show where it bends. The
+# largest model sits 3 points under the line (returns diminish at the top), and so do all four
+# α = 0.25 models: the paper notes that accuracy falls smoothly as α shrinks, until at α = 0.25 the
+# network becomes too thin. In between, models of about the same cost can differ by a point or two:
+# 0.75 MobileNet-160 (162M) beats 0.50 MobileNet-224 (150M) by 2 points, so how you reach a budget
+# matters. Exercise 3 asks you to choose a model for one.
+
+# %% [markdown]
+# ## 7. Three comparisons from the paper, recomputed
+#
+# The paper justifies its design with a few head-to-head comparisons. Our builder has the options to
+# rebuild each one (`separable=False`, `shallow=True`), so the costs can be checked; the accuracies are
+# the paper's, measured on ImageNet, and we quote them.
+#
+# - **Table 4, full versus separable convolutions.** "Conv MobileNet" replaces each separable block by
+#   one full 3x3 convolution of the same widths and stride: 1.1 points more accurate (71.7% vs 70.6%)
+#   for 8.6 times the computation and 7 times the weights.
+# - **Table 5, thin versus shallow.** To cut the cost roughly in half, is it better to make every
+#   layer thinner (α = 0.75) or to remove layers? The shallow MobileNet drops the five 14x14x512
+#   separable blocks; at about the same cost (307M vs 325M) it is 3.1 points worse (65.3% vs 68.4%).
+#   Thinner beats shallower.
+# - **Table 9, versus SqueezeNet.** 0.50 MobileNet-160 reaches 60.2% with 76M Mult-Adds; SqueezeNet
+#   reaches 57.5% with, as the paper prints, 1700M.
+
+# %%
+squeezenet = models.build("squeezenet1_0")  # real weights: only 1.2M of them
+# Table 9 prints SqueezeNet's cost as 1700 million Mult-Adds; the package's entry says why it stores 850M.
+entry = next(e for e in paper.figures("squeezenet1_0") if e["source"] == "MobileNet Table 9")
+SQUEEZENET_TABLE_9 = {**entry, "macs": 1_700_000_000}  # as printed, to see what it means
+print(entry["note"])
+comparisons = [  # (what, paper entry, our network, resolution)
+    (
+        "Conv MobileNet (Table 4)",
+        paper.lookup("mobilenet_v1", 1.0, 224, separable=False),
+        build_meta(separable=False),
+        224,
+    ),
+    ("MobileNet (Table 4)", paper.lookup("mobilenet_v1", 1.0, 224), build_meta(), 224),
+    ("0.75 MobileNet (Table 5)", paper.lookup("mobilenet_v1", 0.75, 224), build_meta(0.75), 224),
+    (
+        "Shallow MobileNet (Table 5)",
+        paper.lookup("mobilenet_v1", 1.0, 224, shallow=True),
+        build_meta(shallow=True),
+        224,
+    ),
+    ("0.50 MobileNet-160 (Table 9)", paper.lookup("mobilenet_v1", 0.5, 160), build_meta(0.5), 160),
+    ("SqueezeNet (Table 9)", SQUEEZENET_TABLE_9, squeezenet, 227),
+]
+rows = []
+for name, entry, model, resolution in comparisons:
+    macs, params = cost.profile(model, resolution).macs, cost.count_params(model, include_bn=False)
+    rows.append(
+        [
+            name,
+            f"{entry['top1']}",
+            f"{entry['macs'] / 1e6:,.0f}",
+            f"{macs / 1e6:,.1f}",
+            diff(macs, entry["macs"]),
+            f"{entry['params'] / 1e6:.2f}",
+            f"{params / 1e6:.2f}",
+            diff(params, entry["params"]),
+        ]
+    )
+table(["model", "paper top-1 %", "paper M Mult-Adds", "ours", "diff", "paper M params", "ours", "diff"], rows)
+
+# %% [markdown]
+# Every MobileNet row agrees with the paper to within its rounding (the paper prints millions, and
+# "2.6M" or "4.2M" hide up to 2% either way). Conv MobileNet really costs 8.6 times the computation
+# and 7 times the weights of MobileNet for its 1.1 points.
+#
+# The SqueezeNet row is the interesting one: ours is half the printed number, and ours is right.
+# SqueezeNet 1.0 at 227x227 needs about **833M multiply-accumulates** (the figure ShuffleNet's Table 6
+# quotes; 819M at 224). Table 9's 1700 comes from DeepScale's "1.72 GFLOPS", which counts a multiply and
+# an add as two operations: halved, it is about 850M multiply-accumulates, within a few percent of our
+# count (tools differ on what else they count, such as biases and pooling). Counted the same way,
+# SqueezeNet costs about **11 times** what 0.50 MobileNet-160 does, not 22 times: MobileNet's win is real,
+# but half as large as Table 9 suggests.
+#
+# The course's source notes compressed Table 9 into "0.5 MobileNet-160 has 76M mult-adds versus
+# SqueezeNet 1700 mult-adds, both around 60% on ImageNet". Two corrections: the accuracies are
+# **60.2% versus 57.5%** (2.7 points apart, which on ImageNet is not "the same"), and the 1700 counts
+# multiply and add separately.
+
+# %%
+sq = cost.profile(squeezenet, 227)
+print(
+    f"SqueezeNet 1.0 at 227x227: {sq.macs:,} MACs = {2 * sq.macs / 1e9:.2f} GFLOPs counted as multiply + add"
+)
+print(
+    f"0.50 MobileNet-160: {mobilenet_cost(0.5, 160).macs:,} MACs -> SqueezeNet costs {sq.macs / mobilenet_cost(0.5, 160).macs:.1f}x as much"
+)
+
+# %% [markdown]
+# ### The smallest MobileNet, and what its parameters are
+#
+# The notes also say the smallest model tested, 0.25 MobileNet-128, has "15M mult-adds and 200k
+# parameters". The network has about **13.6M** multiply-accumulates (TF-slim prints 14M) and about
+# **0.47M** parameters. The 200k is the body alone: at α = 0.25 the body is so thin that the classifier,
+# a 256 x 1000 matrix, holds more than half of all the weights.
+
+# %%
+small = build_meta(0.25)
+small_profile = mobilenet_cost(0.25, 128)
+fc = small.classifier[-1]
+body = cost.count_params(small.features, include_bn=False)
+head = cost.count_params(small.classifier)
+print(f"0.25 MobileNet-128: {small_profile.macs:,} MACs")
+print(f"  body (convolutions, no BatchNorm): {body:>9,} weights")
+print(
+    f"  classifier ({fc.in_features} x {fc.out_features} + bias): {head:>9,} parameters ({head / (body + head):.0%})"
+)
+print(f"  total:                             {body + head:>9,}")
+
+# %% [markdown]
+# ## 8. Training MobileNets on CIFAR-10
+#
+# ImageNet training is beyond a laptop, so we train the `cifar` variant of the same network on CIFAR-10
+# (Krizhevsky 2009): 32x32 images, ten classes. It differs from the paper's network in one place only:
+# the first convolution has stride 1 instead of 2, so a 32x32 image ends on a 2x2 map rather than
+# vanishing (kuangliu/pytorch-cifar's MobileNet, which reaches about 92% with a long schedule).
+#
+# How much training happens depends on the budget (`SMALLNETS_BUDGET`): a few hundred images for one
+# epoch in the `smoke` budget the tests use, a few epochs on 10,000 images on a laptop, the full schedule
+# on a GPU. Without the CIFAR-10 files on disk, `data.for_lesson` falls back to the course's offline
+# "shapes" dataset and says so. At the `laptop` budget this section takes about 8 minutes on two CPU
+# cores: about 5 for the full-width network, 3 for the two thinner ones.
+
+# %% tags=["nbval-ignore-output"]
+from smallnets_edu import data, train
+
+dataset = data.for_lesson("cifar10")
+dataset
+
+# %% [markdown]
+# What does the CIFAR network cost? With stride 1 in the first layer, a 32x32 image goes through the
+# same maps as a 64x64 image through the ImageNet network, so the 1.0 network costs
+# (64/224)² × 569M ≈ 46M multiply-accumulates. Its classifier has 10 outputs instead of 1000, so it has
+# fewer parameters than the ImageNet network, not more. We train three widths.
+
+# %%
+WIDTHS = (0.25, 0.5, 1.0)
+cifar_cost = {alpha: cost.profile(build_meta(alpha, variant="cifar", num_classes=10), 32) for alpha in WIDTHS}
+table(
+    ["CIFAR MobileNet", "parameters", "MACs at 32x32", "ImageNet network at 64x64"],
+    [
+        [f"α = {a:.2f}", f"{p.params:,}", f"{p.macs:,}", f"{mobilenet_cost(a, 64).macs:,}"]
+        for a, p in cifar_cost.items()
+    ],
+)
+
+# %% [markdown]
+# Now train the full-width network. The progress bar counts epochs; the learning curves show loss and
+# accuracy on the training and the test images after each one. (This cell's output depends on your
+# machine and budget, so the copy stored with the course has none.)
+
+# %% tags=["nbval-ignore-output"]
+torch.manual_seed(0)
+net = models.build("mobilenet_v1", width_mult=1.0, variant="cifar", num_classes=dataset.num_classes)
+histories = {1.0: train.fit(net, dataset)}
+histories[1.0].plot()
+
+# %% [markdown]
+# A few things to look for in the curves. With label smoothing (the budget uses 0.1) the loss cannot
+# reach zero, so watch accuracy for progress. The test accuracy at the `laptop` budget, a few epochs on
+# 10,000 images, stays far below the 92% that a 200-epoch schedule reaches on CIFAR-10; it is the shape
+# of the curves that tells you whether more epochs would help (both still rising) or whether the
+# network starts to memorise (training accuracy running away from test accuracy).
+#
+# On the offline "shapes" dataset the `laptop` budget is too short for this network: in our runs the
+# three widths ended between 13% and 17% test accuracy (chance is 10%). Five epochs on 10,000 images
+# leave MobileNet at the very start of its learning curve; the `full` budget, or CIFAR-10 on disk, gives
+# it a fair chance. Keep that in mind when you compare widths below.
+#
+# Then the two thinner networks, with the same data, seed and schedule:
+
+# %% tags=["nbval-ignore-output"]
+for alpha in WIDTHS:
+    if alpha not in histories:
+        torch.manual_seed(0)
+        model = models.build(
+            "mobilenet_v1", width_mult=alpha, variant="cifar", num_classes=dataset.num_classes
+        )
+        histories[alpha] = train.fit(model, dataset)
+for alpha, history in sorted(histories.items()):
+    print(
+        f"α = {alpha:.2f}: {cifar_cost[alpha].macs / 1e6:5.1f}M MACs, best test accuracy {history.best_test_acc:.1%}"
+    )
+
+# %% [markdown]
+# Finally our three networks next to the paper's sixteen. They cannot share an axis: the paper's
+# numbers are ImageNet top-1 over 1000 classes after a long training; ours are accuracy over 10
+# classes of 32x32 images, after the budget's short run (and on the "shapes" dataset if CIFAR-10 is not
+# on disk). What can be compared is the *shape*: does accuracy rise with log(MACs) on our data too, and
+# by how much per tenfold of computation? At the `smoke` and `laptop` budgets, expect the answer to be
+# muddied by training time: a wider network needs more steps to pay off, so after a short run the
+# thinner ones can be as good, a reminder that a cost-accuracy curve belongs to a training recipe, not
+# to the architecture alone.
+
+# %% tags=["nbval-ignore-output"]
+fig, (left, right) = plots.figure(11.0, 4.0, ncols=2)
+figure4(left)
+x = np.array([cifar_cost[a].macs for a in WIDTHS])
+y = np.array([100 * histories[a].best_test_acc for a in WIDTHS])
+right.plot(x / 1e6, y, "o", color=plots.FAMILY_COLOURS["mobilenet_v1"], ms=8)
+for a, xi, yi in zip(WIDTHS, x, y, strict=True):
+    right.annotate(f"α = {a:g}", (xi / 1e6, yi), textcoords="offset points", xytext=(6, -4), fontsize=9)
+ours_slope, ours_intercept = np.polyfit(np.log10(x), y, 1)
+xs = np.logspace(np.log10(x.min()), np.log10(x.max()), 20)
+right.plot(
+    xs / 1e6,
+    ours_intercept + ours_slope * np.log10(xs),
+    "--",
+    color="grey",
+    label=f"fit: {ours_slope:.1f} points per 10x",
+)
+right.set_xscale("log")
+right.set_xlabel("million multiply-accumulates at 32x32 (log scale)")
+right.set_ylabel(f"{dataset.name} test accuracy %")
+right.set_title(f"our MobileNets, {BUDGET.name} budget")
+right.legend(loc="lower right")
+fig.tight_layout()
+
+# %% [markdown]
+# ## Summary
+#
+# - A depthwise-separable layer costs $1/N + 1/D_K^2$ of a standard one: 8 to 9 times fewer
+#   multiply-accumulates for 3x3 kernels (Table 3).
+# - In MobileNet the 1x1 convolutions do 94.86% of the work and hold 74.59% of the weights; the
+#   depthwise layers are cheap; the classifier is a quarter of the weights. Table 2's first-layer 1.19%
+#   is a misprint for 1.91%.
+# - Width α scales computation by about α² and parameters by about α²; resolution scales computation by
+#   ρ² and leaves parameters alone. The law is approximate, because some kinds of layer shrink only
+#   by α.
+# - Across the sixteen MobileNets, ImageNet accuracy rises roughly linearly with log(MACs).
+# - Separable is nearly as good as full convolution at 1/8.6 of the cost; thinner beats shallower; and
+#   when comparing with SqueezeNet, count the same way: 833M multiply-accumulates, not 1700M.
+#
+# Next, lesson 04 makes the 1x1 convolutions (94.86% of MobileNet's work) cheaper with groups, and
+# shuffles channels so that the groups still talk to each other.
+
+# %% [markdown]
+# ## Exercises
+#
+# Each exercise has a checker that tells you whether your answer is right and, if not, what seems to
+# have gone wrong, without giving the answer away.
+#
+# **Exercise 1: write MobileNet's block.** Complete `my_separable` so that it returns the block of the
+# paper's Figure 3 (right): a 3x3 depthwise convolution with the given stride, then a 1x1 convolution
+# from `in_channels` to `out_channels`, each followed by BatchNorm and ReLU. Use plain `torch.nn`
+# layers, not the package's blocks. The checker compares your block with
+# `smallnets_edu.blocks.DepthwiseSeparable` on a few shapes and strides.
+
+# %%
+from smallnets_edu.exercises import lesson03
+
+
+def my_separable(in_channels, out_channels, stride):
+    raise NotImplementedError  # replace with your block: nn.Sequential(...)
+
+
+lesson03.check_separable_block(my_separable)
+
+# %% [markdown]
+# **Exercise 2: who breaks the law?** Section 4 said that computation scales with α², but not exactly.
+# Which kinds of layer in MobileNet get only α times cheaper (not α²) when the width shrinks? Answer
+# with a set of kinds, as the profile names them: `'conv'` (the first layer), `'depthwise'`,
+# `'pointwise'`, `'linear'` (the classifier). Reason with the formulas first; then you may check with
+# `mobilenet_cost(0.5, 224).by_kind()` against `mobilenet_cost(1.0, 224).by_kind()`.
+
+# %%
+answer = None  # e.g. {"pointwise"}
+lesson03.check_off_the_law(answer)
+
+# %% [markdown]
+# **Exercise 3: a model for a budget.** Your app can spend at most 60 million multiply-accumulates per
+# image. Of the sixteen MobileNets of section 5, which one would you ship, going by TF-slim's top-1
+# accuracy? Count the cost with our model (`mobilenet_cost(alpha, resolution).macs`), not with the
+# rounded published numbers. Answer with the pair `(alpha, resolution)`.
+
+# %%
+answer = None  # e.g. (1.0, 224)
+lesson03.check_budget_pick(answer)
