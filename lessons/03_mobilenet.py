@@ -82,14 +82,14 @@ print(f"budget: {BUDGET.name}")
 # - a **pointwise** (1x1) convolution then combines channels at each pixel:
 #   $M \cdot N \cdot D_F \cdot D_F$.
 #
-# Dividing the sum by the standard cost gives the paper's Equation 5:
+# Dividing the sum by the standard cost gives the reduction the paper states in section 3.1:
 #
 # $$\frac{D_K^2 M D_F^2 + M N D_F^2}{D_K^2 M N D_F^2} = \frac{1}{N} + \frac{1}{D_K^2}.$$
 #
 # With 3x3 kernels and hundreds of output channels the second term wins: a separable layer costs a bit
 # more than a ninth of a standard one, **8 to 9 times fewer** multiply-accumulates (and parameters, by
 # the same ratio without the $D_F^2$). The price is expressiveness: a separable layer can only represent
-# the convolutions whose kernel factorises this way. The paper measures that price in section 7.
+# the convolutions whose kernel factorises this way. The paper measures that price (section 7 below).
 #
 # The paper's Table 3 makes this concrete for one layer from the middle of the network, 14x14 with 512
 # channels in and out. Here it is recomputed with the formulas of `smallnets_edu.cost` (Table 3's last
@@ -162,7 +162,7 @@ def paper_shape(weight):
     if weight.dim() == 2:  # FC: (out, in) -> (in, out)
         return (weight.shape[1], weight.shape[0])
     out, per_group, kh, kw = weight.shape
-    return (kh, kw, out) if per_group == 1 and out > 3 else (kh, kw, per_group, out)
+    return (kh, kw, out) if per_group == 1 else (kh, kw, per_group, out)  # depthwise: one input each
 
 
 inputs, last = {}, (224, 224, 3)  # each layer's input: the last map (H x W x C) before it
@@ -230,9 +230,9 @@ rows = [
     [name, f"{pm:.2f}", f"{shares[k][0]:.2f}", f"{pp:.2f}", f"{shares[k][1]:.2f}"]
     for name, k, pm, pp in TABLE_2
 ]
-rows.append(
-    ["sum", f"{sum(r[2] for r in TABLE_2):.2f}", "100.00", f"{sum(r[3] for r in TABLE_2):.2f}", "100.00"]
-)
+sums = [sum(row[2] for row in TABLE_2), sum(v[0] for v in shares.values())]
+sums += [sum(row[3] for row in TABLE_2), sum(v[1] for v in shares.values())]
+rows.append(["sum", *(f"{value:.2f}" for value in sums)])
 table(["Table 2 row", "paper % Mult-Adds", "ours", "paper % params", "ours"], rows)
 
 # %%
@@ -386,8 +386,8 @@ explorer
 #   move at all.
 # - Now look at the parameters at α = 0.25: 0.111 of the full network's where α² says 0.0625. The
 #   classifier's 1000 outputs do not shrink, and at this width it holds more than half of the weights.
-# - Watch the memory: it follows ρ² and α, not α², because the largest activation sits in the first
-#   layers, where the map is 112x112 and the channels are few.
+# - Watch the memory: it follows αρ², not α²ρ². An activation has one channel count, which α
+#   shrinks, and a map, which ρ² shrinks; the peak sits in the first layers, on the 112x112 maps.
 
 # %% [markdown]
 # ## 5. Sixteen MobileNets: the paper's grid, computed
@@ -454,9 +454,8 @@ slope, intercept = np.polyfit(log_macs, top1, 1)
 residuals = top1 - (slope * log_macs + intercept)
 r2 = 1 - residuals.var() / top1.var()
 print(f"top-1 ≈ {intercept:.1f} + {slope:.1f} · log10(MACs)   (R² = {r2:.3f})")
-print(
-    f"every 10x more computation buys about {slope:.1f} points of top-1; the worst fit is off by {abs(residuals).max():.1f}"
-)
+print(f"every 10x more computation buys about {slope:.1f} points of top-1")
+print(f"the farthest model is {abs(residuals).max():.1f} points off the line")
 
 
 def figure4(ax):
@@ -572,8 +571,9 @@ sq = cost.profile(squeezenet, 227)
 print(
     f"SqueezeNet 1.0 at 227x227: {sq.macs:,} MACs = {2 * sq.macs / 1e9:.2f} GFLOPs counted as multiply + add"
 )
+half_160 = mobilenet_cost(0.5, 160)
 print(
-    f"0.50 MobileNet-160: {mobilenet_cost(0.5, 160).macs:,} MACs -> SqueezeNet costs {sq.macs / mobilenet_cost(0.5, 160).macs:.1f}x as much"
+    f"0.50 MobileNet-160: {half_160.macs:,} MACs, so SqueezeNet costs {sq.macs / half_160.macs:.1f}x as much"
 )
 
 # %% [markdown]
@@ -592,10 +592,10 @@ body = cost.count_params(small.features, include_bn=False)
 head = cost.count_params(small.classifier)
 print(f"0.25 MobileNet-128: {small_profile.macs:,} MACs")
 print(f"  body (convolutions, no BatchNorm): {body:>9,} weights")
+print(f"  classifier ({fc.in_features} x {fc.out_features} + bias):  {head:>9,} parameters")
 print(
-    f"  classifier ({fc.in_features} x {fc.out_features} + bias): {head:>9,} parameters ({head / (body + head):.0%})"
+    f"  total:                             {body + head:>9,} (the classifier is {head / (body + head):.0%})"
 )
-print(f"  total:                             {body + head:>9,}")
 
 # %% [markdown]
 # ## 8. Training MobileNets on CIFAR-10
@@ -603,7 +603,8 @@ print(f"  total:                             {body + head:>9,}")
 # ImageNet training is beyond a laptop, so we train the `cifar` variant of the same network on CIFAR-10
 # (Krizhevsky 2009): 32x32 images, ten classes. It differs from the paper's network in one place only:
 # the first convolution has stride 1 instead of 2, so a 32x32 image ends on a 2x2 map rather than
-# vanishing (kuangliu/pytorch-cifar's MobileNet, which reaches about 92% with a long schedule).
+# vanishing (kuangliu/pytorch-cifar's MobileNet; community runs report 90-92% on CIFAR-10 after a
+# schedule of a few hundred epochs).
 #
 # How much training happens depends on the budget (`SMALLNETS_BUDGET`): a few hundred images for one
 # epoch in the `smoke` budget the tests use, a few epochs on 10,000 images on a laptop, the full schedule
@@ -625,7 +626,7 @@ dataset
 
 # %%
 WIDTHS = (0.25, 0.5, 1.0)
-cifar_cost = {alpha: cost.profile(build_meta(alpha, variant="cifar", num_classes=10), 32) for alpha in WIDTHS}
+cifar_cost = {a: cost.profile(build_meta(a, variant="cifar", num_classes=10), 32) for a in WIDTHS}
 table(
     ["CIFAR MobileNet", "parameters", "MACs at 32x32", "ImageNet network at 64x64"],
     [
@@ -648,8 +649,8 @@ histories[1.0].plot()
 # %% [markdown]
 # A few things to look for in the curves. With label smoothing (the budget uses 0.1) the loss cannot
 # reach zero, so watch accuracy for progress. The test accuracy at the `laptop` budget, a few epochs on
-# 10,000 images, stays far below the 92% that a 200-epoch schedule reaches on CIFAR-10; it is the shape
-# of the curves that tells you whether more epochs would help (both still rising) or whether the
+# 10,000 images, stays far below what a schedule of hundreds of epochs reaches on CIFAR-10; it is the
+# shape of the curves that tells you whether more epochs would help (both still rising) or whether the
 # network starts to memorise (training accuracy running away from test accuracy).
 #
 # On the offline "shapes" dataset the `laptop` budget is too short for this network: in our runs the
@@ -668,9 +669,8 @@ for alpha in WIDTHS:
         )
         histories[alpha] = train.fit(model, dataset)
 for alpha, history in sorted(histories.items()):
-    print(
-        f"α = {alpha:.2f}: {cifar_cost[alpha].macs / 1e6:5.1f}M MACs, best test accuracy {history.best_test_acc:.1%}"
-    )
+    macs = cifar_cost[alpha].macs / 1e6
+    print(f"α = {alpha:.2f}: {macs:5.1f}M MACs, best test accuracy {history.best_test_acc:.1%}")
 
 # %% [markdown]
 # Finally our three networks next to the paper's sixteen. They cannot share an axis: the paper's
