@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 LAB_ARGS ?=
 # Tests always run at the smoke budget: seconds per notebook.
-TEST_ENV := SMALLNETS_BUDGET=smoke MPLBACKEND=Agg PYTHONHASHSEED=0 OMP_NUM_THREADS=1
+TEST_ENV := SMALLNETS_BUDGET=smoke PYTHONHASHSEED=0 OMP_NUM_THREADS=1
 # Two workers, one thread each; nbval needs each notebook's cells kept on one worker (loadscope).
 PYTEST_PAR := -n 2 --dist loadscope
 
