@@ -47,6 +47,7 @@ __all__ = [
     "for_lesson",
     "load",
     "names",
+    "shapes_dataset",
 ]
 
 DATA_DIR_ENV = "SMALLNETS_DATA"
@@ -114,10 +115,7 @@ def load(
     """
     key = _canonical(name)
     if key == "shapes":
-        res = resolution or 32
-        train = Split(*_shapes.generate(SHAPES_SIZES[0], res, seed=seed, split="train"))
-        test = Split(*_shapes.generate(SHAPES_SIZES[1], res, seed=seed, split="test"))
-        return make_dataset("shapes", train, test, _shapes.CLASSES)
+        return shapes_dataset(resolution or 32, seed=seed)
     if key == "imagefolder":
         return load_imagefolder(root, resolution)
     ds = load_official(key, _data_dir(data_dir), download=download and not _offline(), verify=verify)
@@ -126,6 +124,22 @@ def load(
         test = Split(resize_images(ds.test.images, resolution), ds.test.labels)
         ds = make_dataset(ds.name, train, test, ds.classes)
     return ds
+
+
+def shapes_dataset(
+    resolution: int = 32, train_size: int | None = None, test_size: int | None = None, seed: int = 0
+) -> Dataset:
+    """The offline dataset, generating only the images asked for (default 10,000 train / 2,000 test).
+
+    Images are generated in seeded chunks, so a smaller set holds the first images of the full one.
+    """
+    sizes = [
+        SHAPES_SIZES[i] if size is None else min(size, SHAPES_SIZES[i])
+        for i, size in enumerate((train_size, test_size))
+    ]
+    train = Split(*_shapes.generate(sizes[0], resolution, seed=seed, split="train"))
+    test = Split(*_shapes.generate(sizes[1], resolution, seed=seed, split="test"))
+    return make_dataset("shapes", train, test, _shapes.CLASSES)
 
 
 def for_lesson(
@@ -148,7 +162,7 @@ def for_lesson(
             "for_lesson cannot guess where your images are; use data.load('imagefolder', root=...)"
         )
     if key == "shapes":
-        ds = load("shapes")
+        ds = shapes_dataset(32, b.train_size, b.test_size)
     else:
         try:
             ds = load(key, data_dir=data_dir, download=download)
@@ -159,7 +173,7 @@ def for_lesson(
                 f"instead (10 classes of drawn shapes and textures, {res}x{res}); results will differ "
                 f"from those quoted for {_TITLES[key]}.\n{e}"
             )
-            ds = replace(load("shapes", resolution=res), notice=notice)
+            ds = replace(shapes_dataset(res, b.train_size, b.test_size), notice=notice)
             show_notice(notice)
     return ds.subset(b.train_size, b.test_size, seed=0)
 
