@@ -150,3 +150,12 @@ def test_cifar_names_are_accepted_in_common_spellings(monkeypatch, tmp_path: Pat
     for spelling in ("CIFAR-10", "cifar_10", "Tiny-ImageNet-200"):
         with pytest.raises(data.DatasetUnavailable):
             data.load(spelling, data_dir=tmp_path)
+
+
+def test_shapes_dataset_generates_only_what_is_asked_and_matches_the_full_set():
+    small = data.shapes_dataset(32, train_size=300, test_size=100)
+    assert (len(small.train), len(small.test)) == (300, 100)
+    full_train = data.load("shapes").train
+    # Chunks of images are seeded by their index, so whole chunks at the start are identical.
+    assert torch.equal(small.train.images[:256], full_train.images[:256])
+    assert torch.equal(small.train.labels[:256], full_train.labels[:256])
