@@ -11,6 +11,7 @@ This module reproduces the three storage steps on any model of the course, witho
 - :func:`prune_by_magnitude` keeps the largest ``density`` fraction of the weights of *every* weight
   tensor (the same fraction per layer). Deep Compression chooses a threshold per layer from a
   sensitivity analysis (the first layer usually keeps more), then retrains with the mask fixed.
+- :func:`zeros_kept` keeps pruned weights at zero while a pruned model is retrained (fine-tuned).
 - :func:`quantize_weights` replaces each tensor's weights by the nearest of ``2**bits`` shared values:
   1D k-means with linear initialisation (Deep Compression's best choice), or a uniform ("linear") grid.
   Pruned zeros stay exact zeros and are not clustered; they cost nothing in the sparse format.
@@ -27,11 +28,13 @@ metaparameters and the map sizes of one profiled model.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import functools
 import heapq
 import math
 import struct
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -161,6 +164,30 @@ def prune_by_magnitude(model: nn.Module, density: float, exclude: tuple[str, ...
     return pruned
 
 
+@contextlib.contextmanager
+def zeros_kept(model: nn.Module) -> Iterator[nn.Module]:
+    """Within this block, training leaves the pruned (zero) weights of ``model`` at zero.
+
+    Deep Compression retrains after pruning with the mask fixed. A gradient hook multiplies each
+    weight tensor's gradient by its mask of non-zeros; with a zero gradient and a zero weight, SGD
+    (momentum, Nesterov and weight decay included) and Adam leave the weight exactly zero::
+
+        pruned = prune_by_magnitude(model, 0.33)
+        with zeros_kept(pruned):
+            train.fit(pruned, dataset, epochs=1)
+    """
+    handles = []
+    for name, p in model.named_parameters():
+        if _is_weight(name, p) and p.requires_grad:
+            mask = (p.detach() != 0).to(p.dtype)
+            handles.append(p.register_hook(lambda grad, mask=mask: grad * mask.to(grad.device)))
+    try:
+        yield model
+    finally:
+        for handle in handles:
+            handle.remove()
+
+
 # --------------------------------------------------------------------------------------------------
 # 2. Weight sharing (quantization to a per-layer codebook)
 # --------------------------------------------------------------------------------------------------
@@ -173,7 +200,7 @@ def _check_bits(bits: object, name: str = "bits", low: int = 1, high: int = 16) 
 
 
 def kmeans_1d(values: torch.Tensor, k: int, iters: int = 300) -> tuple[torch.Tensor, torch.Tensor]:
-    """Lloyd's k-means on a 1D tensor, centroids initialised evenly between min and max.
+    """Lloyd's k-means on a 1D tensor, with linear initialisation (see ``_linear_init``).
 
     Returns ``(codebook, assignment)``: sorted centroids (empty clusters removed) and, for each value,
     the index of its centroid. In one dimension every cluster is a run of the sorted values, so an
@@ -187,7 +214,7 @@ def kmeans_1d(values: torch.Tensor, k: int, iters: int = 300) -> tuple[torch.Ten
         return distinct.to(values.dtype), torch.bucketize(x, distinct)
     xs = x.sort().values
     running = torch.cat([torch.zeros(1, dtype=torch.float64), xs.cumsum(0)])
-    centroids = torch.linspace(float(xs[0]), float(xs[-1]), k, dtype=torch.float64)
+    centroids = _linear_init(xs, k)
     for _ in range(iters):
         # cluster j holds the sorted values in [ends[j-1], ends[j]) (a value on a midpoint goes down,
         # as torch.bucketize sends it)
@@ -203,6 +230,29 @@ def kmeans_1d(values: torch.Tensor, k: int, iters: int = 300) -> tuple[torch.Ten
     codebook = centroids[torch.unique(assign)]
     assign = torch.bucketize(x, (codebook[1:] + codebook[:-1]) / 2)
     return codebook.to(values.dtype), assign
+
+
+def _linear_init(xs: torch.Tensor, k: int) -> torch.Tensor:
+    """Evenly spaced centroids over the occupied range of the sorted values ``xs``.
+
+    Deep Compression spaces the initial centroids evenly between the smallest and the largest weight.
+    After pruning, the weights near zero are gone: centroids placed in that empty middle would never
+    attract a weight. So the ``k`` centroids are spread evenly over the negative and the positive
+    range separately, in proportion to their widths (for an unpruned tensor this is the plain linear
+    initialisation, give or take one centroid).
+    """
+    negative, positive = xs[xs < 0], xs[xs > 0]
+    if len(negative) == 0 or len(positive) == 0 or k < 2:
+        return torch.linspace(float(xs[0]), float(xs[-1]), k, dtype=torch.float64)
+    width_neg = float(negative[-1] - negative[0])
+    width_pos = float(positive[-1] - positive[0])
+    k_neg = min(k - 1, max(1, round(k * width_neg / max(width_neg + width_pos, 1e-300))))
+    return torch.cat(
+        [
+            torch.linspace(float(negative[0]), float(negative[-1]), k_neg, dtype=torch.float64),
+            torch.linspace(float(positive[0]), float(positive[-1]), k - k_neg, dtype=torch.float64),
+        ]
+    )
 
 
 def linear_codebook(values: torch.Tensor, k: int) -> tuple[torch.Tensor, torch.Tensor]:
@@ -228,7 +278,8 @@ def quantize_weights(
     """A copy of ``model`` whose weight tensors each use at most ``2**bits`` distinct non-zero values.
 
     Per tensor, the non-zero weights are clustered into a codebook of ``2**bits`` shared values
-    (``method="kmeans"``: Deep Compression's weight sharing with linear initialisation;
+    (``method="kmeans"``: Deep Compression's weight sharing with linear initialisation, spread over
+    the negative and positive weights that pruning left;
     ``"linear"``: a uniform grid from the smallest to the largest weight) and each weight is replaced by
     its centroid. Zeros (pruned weights) stay exactly zero, so pruning then quantizing keeps the mask.
     The codebook is stored at 32 bits by :func:`encode`. Deep Compression then retrains the centroids;
@@ -791,6 +842,167 @@ def squeezenet_cost(
     return SqueezeNetCost(params, macs, largest, tuple(fires))
 
 
+FIRE_DIAGRAM_SIZE = (9.0, 3.6)
+
+
+def draw_fire(fire: nn.Module, title: str | None = None, map_size: int | None = None):
+    """A block diagram of a SqueezeNet Fire module, read from the module itself.
+
+    Each column is a tensor, as tall as its channel count: the input, the squeeze layer's output, the
+    two expand branches and their concatenation. Under each layer: its filters and its parameters
+    (weights + biases), counted from the module's own tensors. A bypass, when the module has one, is
+    drawn as the dashed arc over the top (added to the output). Returns a matplotlib Figure of size
+    :data:`FIRE_DIAGRAM_SIZE`.
+    """
+    from matplotlib.patches import FancyArrowPatch, Rectangle
+
+    from . import plots
+
+    def conv_of(block: nn.Module) -> nn.Conv2d:
+        return next(m for m in block.modules() if isinstance(m, nn.Conv2d))
+
+    try:
+        squeeze, e1, e3 = conv_of(fire.squeeze), conv_of(fire.expand1x1), conv_of(fire.expand3x3)
+    except AttributeError as error:
+        raise ValueError("draw_fire needs a Fire module (with squeeze, expand1x1 and expand3x3)") from error
+    m, s, n1, n3 = squeeze.in_channels, squeeze.out_channels, e1.out_channels, e3.out_channels
+    params = {
+        key: sum(p.numel() for p in conv.parameters()) for key, conv in (("s", squeeze), ("1", e1), ("3", e3))
+    }
+    bypass = getattr(fire, "bypass", "none")
+    shortcut = getattr(fire, "shortcut", None)
+
+    fig, ax = plots.figure(*FIRE_DIAGRAM_SIZE)
+    ax.set_axis_off()
+    tallest = max(m, n1 + n3)
+    scale = 2.6 / tallest  # drawing units per channel
+    colours = {"pointwise": plots.kind_colour("pointwise"), "conv": plots.kind_colour("conv")}
+
+    def column(x: float, y0: float, channels: int, colour: str, label: str) -> tuple[float, float]:
+        height = max(channels * scale, 0.04)
+        ax.add_patch(Rectangle((x, y0), 0.32, height, facecolor=colour, edgecolor="#333333", lw=0.8))
+        ax.text(x + 0.16, y0 + height + 0.06, label, ha="center", va="bottom", fontsize=9)
+        return x + 0.32, y0 + height / 2
+
+    def arrow(start: tuple[float, float], end: tuple[float, float], colour: str = "#555555") -> None:
+        ax.add_patch(
+            FancyArrowPatch(
+                start, end, arrowstyle="-|>", mutation_scale=10, color=colour, lw=1.2, shrinkA=2, shrinkB=2
+            )
+        )
+
+    def caption(x: float, y: float, lines: list[str], colour: str) -> None:
+        ax.text(x, y, "\n".join(lines), ha="center", va="top", fontsize=8.5, color=colour)
+
+    mid = 1.5
+    where = f" ({map_size}×{map_size})" if map_size else ""
+    right_in, y_in = column(0.0, mid - m * scale / 2, m, "#CFCFCF", f"input: {m}{where}")
+    right_s, y_s = column(2.1, mid - s * scale / 2, s, "#F4D6BE", f"{s}")
+    arrow((right_in, y_in), (2.1, y_s), colours["pointwise"])
+    caption(
+        1.2,
+        mid - 0.35 - m * scale / 4,
+        ["squeeze 1×1", f"{s} filters", f"{params['s']:,} params"],
+        colours["pointwise"],
+    )
+    up = mid + 0.15 + n3 * scale / 2
+    down = mid - 0.15 - n1 * scale / 2
+    right_1, y_1 = column(4.2, up - n1 * scale / 2 + n1 * scale / 2 - n1 * scale / 2, n1, "#F4D6BE", f"{n1}")
+    right_3, y_3 = column(4.2, down - n3 * scale / 2, n3, "#C9D6EC", f"{n3}")
+    arrow((right_s, y_s), (4.2, y_1), colours["pointwise"])
+    arrow((right_s, y_s), (4.2, y_3), colours["conv"])
+    ax.text(
+        3.2,
+        y_1 + 0.08,
+        f"expand 1×1 · {n1} · {params['1']:,} params",
+        ha="center",
+        va="bottom",
+        fontsize=8.5,
+        color=colours["pointwise"],
+        rotation=0,
+    )
+    ax.text(
+        3.2,
+        y_3 - 0.08,
+        f"expand 3×3 · {n3} · {params['3']:,} params",
+        ha="center",
+        va="top",
+        fontsize=8.5,
+        color=colours["conv"],
+    )
+    top = y_1 + n1 * scale / 2
+    bottom = y_3 - n3 * scale / 2
+    x_cat = 6.3
+    cat_bottom = mid - (n1 + n3) * scale / 2
+    # channels 0 .. e1-1 come from the 1x1 branch (drawn on top), the rest from the 3x3 branch
+    ax.add_patch(
+        Rectangle(
+            (x_cat, cat_bottom + n3 * scale),
+            0.32,
+            n1 * scale,
+            facecolor="#F4D6BE",
+            edgecolor="#333333",
+            lw=0.8,
+        )
+    )
+    ax.add_patch(
+        Rectangle((x_cat, cat_bottom), 0.32, n3 * scale, facecolor="#C9D6EC", edgecolor="#333333", lw=0.8)
+    )
+    ax.text(
+        x_cat + 0.16,
+        mid + (n1 + n3) * scale / 2 + 0.06,
+        f"concat: {n1 + n3}",
+        ha="center",
+        va="bottom",
+        fontsize=9,
+    )
+    arrow((right_1, y_1), (x_cat, cat_bottom + n3 * scale + n1 * scale / 2), "#555555")
+    arrow((right_3, y_3), (x_cat, cat_bottom + n3 * scale / 2), "#555555")
+    ax.text(
+        -0.4,
+        min(bottom, mid - m * scale / 2) - 0.75,
+        "Every convolution has a bias and a ReLU; the 3×3 one is padded, so both branches keep the map size.",
+        ha="left",
+        va="bottom",
+        fontsize=8,
+        color="#555555",
+    )
+    total = sum(params.values())
+    extra = ""
+    if bypass != "none":
+        shortcut_params = sum(p.numel() for p in shortcut.parameters()) if shortcut is not None else 0
+        total += shortcut_params
+        kind = "identity" if shortcut is None else f"1×1 conv, {shortcut_params:,} params"
+        extra = f" · bypass: {kind}"
+        ax.add_patch(
+            FancyArrowPatch(
+                (0.16, mid + m * scale / 2 + 0.35),
+                (x_cat + 0.16, mid + (n1 + n3) * scale / 2 + 0.35),
+                connectionstyle="arc3,rad=-0.18",
+                arrowstyle="-|>",
+                mutation_scale=10,
+                color="#8172B3",
+                lw=1.2,
+                linestyle="--",
+            )
+        )
+    ax.set_xlim(-0.5, 7.4)
+    headroom = 1.6 if bypass != "none" else 0.9
+    ax.set_ylim(min(bottom, mid - m * scale / 2) - 0.9, max(top, mid + m * scale / 2) + headroom)
+    heading = title or "Fire module"
+    fig.suptitle(
+        f"{heading}: {m} → {s} → {n1} + {n3} channels, {total:,} parameters{extra}",
+        x=0.02,
+        ha="left",
+        fontsize=11,
+    )
+    fig.subplots_adjust(left=0.01, right=0.99, top=0.88, bottom=0.02)
+    import matplotlib.pyplot as plt
+
+    plt.close(fig)  # a cell ending with draw_fire(...) then shows it once, as its result
+    return fig
+
+
 __all__ = [
     "MB",
     "ChunkSize",
@@ -799,6 +1011,7 @@ __all__ = [
     "decode",
     "dense_size",
     "density",
+    "draw_fire",
     "encode",
     "huffman_lengths",
     "kept_count",
@@ -814,4 +1027,5 @@ __all__ = [
     "squeezenet_cost",
     "stored_size",
     "weight_names",
+    "zeros_kept",
 ]

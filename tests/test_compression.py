@@ -82,6 +82,34 @@ def test_pruning_exclude_and_bad_input(squeezenet_cifar):
         C.prune_by_magnitude(squeezenet_cifar, 0.5, exclude=("no.such.weight",))
 
 
+@pytest.mark.parametrize("optimizer", ["sgd", "adam"])
+def test_retraining_inside_zeros_kept_leaves_pruned_weights_at_zero(squeezenet_cifar, optimizer):
+    pruned = C.prune_by_magnitude(squeezenet_cifar, 0.33)
+    mask = {n: w != 0 for n, w in weights(pruned).items()}
+    before = {n: w.clone() for n, w in weights(pruned).items()}
+    if optimizer == "sgd":
+        opt = torch.optim.SGD(pruned.parameters(), lr=0.1, momentum=0.9, nesterov=True, weight_decay=5e-4)
+    else:
+        opt = torch.optim.Adam(pruned.parameters(), lr=1e-2, weight_decay=5e-4)
+    pruned.train()
+    with C.zeros_kept(pruned):
+        for step in range(3):
+            torch.manual_seed(step)
+            loss = nn.functional.cross_entropy(pruned(torch.randn(8, 3, 32, 32)), torch.randint(0, 10, (8,)))
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+    for name, w in weights(pruned).items():
+        assert bool((w[~mask[name]] == 0).all()), name
+    assert any(not torch.equal(w, before[n]) for n, w in weights(pruned).items())  # it did train
+    # outside the block the hooks are gone: the pruned weights get gradients again
+    loss = pruned(torch.randn(2, 3, 32, 32)).sum()
+    opt.zero_grad()
+    loss.backward()
+    grad = pruned.features.fire9.expand3x3[0].weight.grad
+    assert bool((grad[~mask["features.fire9.expand3x3.0.weight"]] != 0).any())
+
+
 # --------------------------------------------------------------------------------------------------
 # Quantization
 # --------------------------------------------------------------------------------------------------
@@ -118,7 +146,7 @@ def test_more_bits_quantize_more_closely(squeezenet_cifar):
     assert errors == sorted(errors, reverse=True) and errors[-1] < errors[0] / 100
 
 
-def test_kmeans_is_no_worse_than_the_linear_grid_it_starts_from():
+def test_kmeans_is_no_worse_than_a_linear_grid():
     torch.manual_seed(0)
     x = torch.randn(20_000) * torch.rand(20_000)  # peaked, like trained weights
     for k in (4, 16, 64):
@@ -130,6 +158,17 @@ def test_kmeans_is_no_worse_than_the_linear_grid_it_starts_from():
         # every value goes to its nearest centroid
         nearest = (x[:, None] - km_book[None, :]).abs().argmin(1)
         assert torch.allclose(km_book[nearest], km_book[km_assign])
+
+
+def test_kmeans_uses_its_whole_codebook_on_pruned_weights():
+    """Linear initialisation over the kept weights: no centroid is stranded in the pruned gap."""
+    torch.manual_seed(0)
+    w = torch.rand(30_000) * 2 - 1
+    kept = w[w.abs() > 0.67]  # what magnitude pruning to 33% leaves of uniform weights
+    for k in (16, 64, 256):
+        book, _ = C.kmeans_1d(kept, k)
+        assert book.numel() == k
+        assert not ((book > -0.67) & (book < 0.67)).any()
 
 
 def test_kmeans_on_few_distinct_values_returns_them():
@@ -233,8 +272,15 @@ def test_huffman_coding_never_adds_bytes_and_helps_long_streams(squeezenet_cifar
         coded = C.size_breakdown(compressed, bits=bits, huffman=True)
         for p, c in zip(plain, coded, strict=True):
             assert c.total <= p.total, p.name  # a tensor keeps fixed widths when tables would cost more
-        assert sum(c.total for c in coded) < sum(p.total for p in plain)
-        assert any("Huffman" in c.kind for c in coded)
+    # one long tensor of peaked weights (as trained weights are): the codes then pay for their tables
+    torch.manual_seed(0)
+    layer = nn.Linear(1000, 400)
+    with torch.no_grad():
+        layer.weight.copy_(torch.distributions.Laplace(0.0, 0.05).sample(layer.weight.shape))
+    compressed = C.compress(layer, 0.33, 6)
+    plain, coded = C.stored_size(compressed, bits=6), C.stored_size(compressed, bits=6, huffman=True)
+    assert coded < 0.95 * plain
+    assert "Huffman" in C.size_breakdown(compressed, bits=6, huffman=True)[0].kind
     skewed = np.array([1000, 10, 10, 5, 1, 0, 0, 3])
     lengths = C.huffman_lengths(skewed)
     assert lengths[0] == 1 and (lengths[skewed == 0] == 0).all()
@@ -309,3 +355,15 @@ def test_squeezenet_cost_grows_with_both_knobs():
     assert sizes == sorted(sizes) and len(set(sizes)) == 5
     sizes = [C.squeezenet_cost(0.5, pct).params for pct in (0.01, 0.25, 0.5, 0.75, 0.99)]
     assert sizes == sorted(sizes) and len(set(sizes)) == 5
+
+
+def test_draw_fire_reads_the_module():
+    net = models.build("squeezenet1_0", bypass="complex")
+    for name in ("fire2", "fire3"):
+        fire = getattr(net.features, name)
+        fig = C.draw_fire(fire, title=name)
+        assert tuple(fig.get_size_inches()) == C.FIRE_DIAGRAM_SIZE
+        heading = fig._suptitle.get_text()
+        assert f"{cost.count_params(fire):,} parameters" in heading and "bypass" in heading
+    with pytest.raises(ValueError, match="Fire module"):
+        C.draw_fire(nn.Conv2d(3, 3, 1))
