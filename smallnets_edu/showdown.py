@@ -402,6 +402,15 @@ def pareto_front(costs: Sequence[float], values: Sequence[float]) -> list[int]:
     return [i for _, _, i in sorted(front)]
 
 
+def _figure(width: float, height: float, ncols: int = 1, nrows: int = 1):
+    """A course-styled figure of fixed size made without pyplot, so a cell that returns it shows it once."""
+    from matplotlib.figure import Figure
+
+    plots.style()
+    fig = Figure(figsize=(width, height), layout="constrained")
+    return fig, fig.subplots(nrows, ncols)
+
+
 def draw_front(ax, xs: Sequence[float], ys: Sequence[float], **style) -> list[int]:
     """Draw the Pareto front of the points as a staircase on ``ax``; returns its indices."""
     front = pareto_front(xs, ys)
@@ -515,9 +524,32 @@ class Showdown:
         line = lambda cells: "  ".join(c.rjust(w) for c, w in zip(cells, widths, strict=True))  # noqa: E731
         return "\n".join([self.caption(), line(self.header()), *map(line, self.rows())])
 
-    def plot(self):
-        """Accuracy against MACs and against measured latency (batch 1), with the Pareto fronts."""
-        fig, axes = plots.figure(11.0, 4.2, ncols=2)
+    def fits(
+        self,
+        max_ms: float | None = None,
+        max_activation_kib: float | None = None,
+        max_params: float | None = None,
+        max_macs: float | None = None,
+    ) -> list[str]:
+        """The networks within every given limit: milliseconds per image at batch 1 on this machine,
+        peak activation memory in KiB, parameters, multiply-accumulates (None: no limit)."""
+        limits = (
+            (max_ms, lambda r: r.ms(1)),
+            (max_activation_kib, lambda r: r.peak_activation_bytes / 1024),
+            (max_params, lambda r: r.params),
+            (max_macs, lambda r: r.macs),
+        )
+        return [
+            r.name for r in self.results if all(limit is None or value(r) <= limit for limit, value in limits)
+        ]
+
+    def plot(self, highlight: Iterable[str] | None = None):
+        """Accuracy against MACs and against measured latency (batch 1), with the Pareto fronts.
+
+        With ``highlight``, the other networks are drawn as grey crosses (e.g. those that do not fit).
+        """
+        chosen = set(self.names if highlight is None else highlight)
+        fig, axes = _figure(11.0, 4.2, ncols=2)
         for ax, by, label in (
             (axes[0], "macs", "million multiply-accumulates per image (log scale)"),
             (axes[1], "latency", "milliseconds per image, batch 1, this CPU (log scale)"),
@@ -526,8 +558,14 @@ class Showdown:
             ys = [100 * r.accuracy for r in self.results]
             draw_front(ax, xs, ys)
             for r, x, y in zip(self.results, xs, ys, strict=True):
-                ax.scatter([x], [y], s=60, color=model_colour(r.name), zorder=3, edgecolor="white")
-                ax.annotate(r.name, (x, y), textcoords="offset points", xytext=(5, 4), fontsize=8)
+                if r.name in chosen:
+                    ax.scatter([x], [y], s=60, color=model_colour(r.name), zorder=3, edgecolor="white")
+                else:
+                    ax.scatter([x], [y], s=40, color="#BBBBBB", marker="x", zorder=2)
+                colour = "black" if r.name in chosen else "#999999"
+                ax.annotate(
+                    r.name, (x, y), textcoords="offset points", xytext=(5, 4), fontsize=8, color=colour
+                )
             ax.set_xscale("log")
             ax.set_xlabel(label)
             ax.set_ylabel(f"test accuracy % ({self.dataset})")
@@ -535,12 +573,11 @@ class Showdown:
         axes[0].set_title("accuracy vs arithmetic")
         axes[1].set_title("accuracy vs time")
         fig.suptitle(f"{self.budget} budget: the same training for every network", fontsize=10)
-        fig.tight_layout()
         return fig
 
     def plot_curves(self):
         """Test accuracy after each epoch, every network on one axis."""
-        fig, ax = plots.figure(7.0, 3.6)
+        fig, ax = _figure(7.0, 3.6)
         for r in self.results:
             h = r.history
             if h is None or not len(h):
@@ -555,7 +592,6 @@ class Showdown:
         ax.set_xlabel("epoch")
         ax.set_ylabel("test accuracy %")
         ax.legend(fontsize=8, ncol=2)
-        fig.tight_layout()
         return fig
 
 
@@ -915,7 +951,7 @@ def operators(
 
 def plot_shares(profiles: dict[str, OperatorProfile]):
     """For each network, two stacked bars: its share of MACs and its share of time per operator kind."""
-    fig, ax = plots.figure(10.0, 0.75 + 0.72 * len(profiles))
+    fig, ax = _figure(10.0, 0.75 + 0.72 * len(profiles))
     ylabels, y = [], 0.0
     seen: set[str] = set()
     for name, p in profiles.items():
@@ -955,7 +991,6 @@ def plot_shares(profiles: dict[str, OperatorProfile]):
         fontsize=8,
     )
     ax.set_title("share of multiply-accumulates vs share of measured time, per operator kind")
-    fig.tight_layout()
     return fig
 
 
@@ -966,7 +1001,7 @@ def plot_roofline(profiles: dict[str, OperatorProfile]):
     at the best rate per byte (what a layer bound by memory traffic can reach). A layer under the
     slanted roof is starved of data, however few MACs it has.
     """
-    fig, ax = plots.figure(8.0, 4.6)
+    fig, ax = _figure(8.0, 4.6)
     xs, ys = [], []
     seen: set[str] = set()
     for p in profiles.values():
@@ -1005,7 +1040,6 @@ def plot_roofline(profiles: dict[str, OperatorProfile]):
     ax.set_ylabel("achieved GMAC/s")
     ax.legend(fontsize=8, loc="lower right")
     ax.set_title("every layer of every network: few MACs per byte means a low speed")
-    fig.tight_layout()
     return fig
 
 
@@ -1278,6 +1312,38 @@ def guideline_g4(
     )
 
 
+def plot_guidelines(g1: list[dict], g2: list[dict], g3: list[dict], g4: list[dict]):
+    """The four guideline experiments side by side: time relative to each experiment's first row."""
+    fig, axes = _figure(11.0, 6.4, ncols=2, nrows=2)
+    panels = (
+        (axes[0, 0], g1, lambda r: f"1:{r['ratio']}\n{r['c1']}-{r['c2']}", "G1: c1 : c2 at equal MACs"),
+        (axes[0, 1], g2, lambda r: f"g = {r['groups']}\nc = {r['channels']}", "G2: groups at equal MACs"),
+        (axes[1, 0], g3, lambda r: f"{r['layout']}\nx{r['fragments']}", "G3: one layer in fragments"),
+        (
+            axes[1, 1],
+            g4,
+            lambda r: f"ReLU {'on' if r['relu'] else 'off'}\nshortcut {'on' if r['shortcut'] else 'off'}",
+            "G4: element-wise operations",
+        ),
+    )
+    for ax, rows, label, title in panels:
+        if not rows:
+            continue
+        base = rows[0]["seconds"]
+        rel = [r["seconds"] / base for r in rows]
+        colours = ["#4C72B0" if r.get("layout", "parallel") == "parallel" else "#DD8452" for r in rows]
+        ax.bar(range(len(rows)), rel, color=colours)
+        ax.axhline(1.0, color="grey", lw=0.8, ls=":")
+        for i, v in enumerate(rel):
+            ax.text(i, v, f"{v:.2f}", ha="center", va="bottom", fontsize=8)
+        ax.set_xticks(range(len(rows)), [label(r) for r in rows], fontsize=8)
+        ax.set_ylabel("time relative to the first bar")
+        ax.set_title(title)
+        ax.set_ylim(0, max(rel) * 1.2)
+        ax.grid(axis="x", visible=False)
+    return fig
+
+
 __all__ = [
     "BATCH_SIZES",
     "CACHE_ENV",
@@ -1305,6 +1371,7 @@ __all__ = [
     "operator_kind",
     "operators",
     "pareto_front",
+    "plot_guidelines",
     "plot_roofline",
     "plot_shares",
     "paper_rows",
