@@ -6,7 +6,6 @@ runs these. Screenshots go to artifacts/browser/.
 
 from __future__ import annotations
 
-import os
 import shutil
 import time
 from pathlib import Path
@@ -113,8 +112,49 @@ def test_notebook_runs_cleanly_in_jupyterlab(open_notebook, notebook):
     page = open_notebook(notebook.name)
     run_all(page)
     assert_clean(page, notebook.name)
-    widgets = page.locator(".jupyter-widgets")
-    if os.environ.get("SMALLNETS_EXPECT_WIDGETS", "1") == "1" and widgets.count():
-        # A widget view was rendered by the frontend (not printed as text).
-        assert page.locator(".widget-slider, .widget-html, .widget-output").count() > 0
+    # Every explorer was rendered by the frontend as a live widget, not printed as text.
+    sources = notebook.read_text()
+    if "Explorer(" in sources or "explorer(" in sources:
+        assert page.locator(".widget-slider").count() > 0, f"{notebook.name}: no slider was rendered"
+        assert "move the sliders in JupyterLab" not in page.locator(".jp-NotebookPanel").first.inner_text()
     screenshot(page, notebook.stem)
+    if notebook.stem in EXTRA_CHECKS:
+        EXTRA_CHECKS[notebook.stem](page)
+
+
+def _macs_of_mobilenet(alpha: float, resolution: int) -> int:
+    from smallnets_edu import cost, models
+
+    return cost.profile(models.build("mobilenet_v1", width_mult=alpha, num_classes=1000), resolution).macs
+
+
+def check_mobilenet_explorer(page) -> None:
+    """Lesson 03: moving the α and resolution sliders changes the MACs readout (to the value the
+    package computes for the ImageNet MobileNet) and the figure."""
+    from playwright.sync_api import expect
+
+    name = "03_mobilenet.ipynb"
+    readout = page.locator(".smallnets-readout .macs").first
+    figure = page.locator(".smallnets-figure img").first
+    expect(readout).to_have_text(f"{_macs_of_mobilenet(1.0, 224):,}", timeout=30_000)
+    before = figure.get_attribute("src")
+
+    def press(label: str, key: str) -> None:
+        slider = page.locator(".widget-slider", has=page.locator(".widget-label", has_text=label)).first
+        handle = slider.locator(".noUi-handle").first
+        handle.scroll_into_view_if_needed()
+        handle.focus()
+        handle.press(key)
+
+    press("α (width)", "ArrowLeft")  # 1.00 -> 0.95
+    expect(readout).to_have_text(f"{_macs_of_mobilenet(0.95, 224):,}", timeout=30_000)
+    expect(figure).not_to_have_attribute("src", before or "", timeout=30_000)
+    after_alpha = figure.get_attribute("src")
+    press("resolution", "ArrowLeft")  # 224 -> 192
+    expect(readout).to_have_text(f"{_macs_of_mobilenet(0.95, 192):,}", timeout=30_000)
+    expect(figure).not_to_have_attribute("src", after_alpha or "", timeout=30_000)
+    assert_clean(page, name)
+    screenshot(page, "03_mobilenet_explorer")
+
+
+EXTRA_CHECKS = {"03_mobilenet": check_mobilenet_explorer}
