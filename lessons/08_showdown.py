@@ -14,7 +14,7 @@
 # %% [markdown]
 # # 08 · Showdown: every network on your machine
 #
-# Seven lessons, seven networks, seven papers, each with a table that shows its network winning. The
+# Seven lessons, six papers, seven networks, each paper with a table that shows its network winning. The
 # tables are not wrong, but they were measured on different machines, with different training recipes,
 # and most of them count cost in multiply-accumulates, a number no user ever feels. This lesson puts
 # SqueezeNet 1.0 and 1.1, MobileNet, ShuffleNet, MobileNetV2, EffNet and FD-MobileNet on one bench:
@@ -34,12 +34,14 @@
 #
 # **About the measurements.** Training seven networks and timing them takes a while, so every
 # measurement is stored the first time it is made (as JSON files in `~/.cache/smallnets-edu/showdown/`,
-# or under `$SMALLNETS_CACHE`), keyed by your machine, your PyTorch version, the budget and the
-# settings of the measurement. Run the notebook again and the results appear at once; change any of
-# those and they are measured again. Section 9 shows how to force a fresh measurement.
+# or in `$SMALLNETS_CACHE/showdown/` if you set that variable), keyed by your machine, your PyTorch
+# version, the budget and the settings of the measurement. Run the notebook again and the results
+# appear at once; change any of those and they are measured again. Section 9 shows how to force a fresh
+# measurement.
 
 # %%
 import functools
+import re
 
 from IPython.display import HTML
 
@@ -56,6 +58,13 @@ def table(header, rows):
 def diff(ours, published):
     """Relative difference of our number from the published one."""
     return f"{(ours - published) / published:+.1%}"
+
+
+def cite(name):
+    """'First author et al. year, arXiv id' from the model registry's reference."""
+    text = models.info(name).paper
+    year = re.search(r"\((\d{4})\)", text).group(1)
+    return f"{text.split(',')[0]} et al. {year}, {re.search(r'arXiv:[0-9.]+', text).group(0)}"
 
 
 BUDGET = budget.current()
@@ -77,7 +86,7 @@ for name, p in contestants.items():
     rows.append(
         [
             name,
-            models.info(name).paper.split(".")[0],
+            cite(name),
             f"{p.params:,}",
             f"{p.macs / 1e6:.1f}",
             f"{p.peak_activation_bytes / 1024:,.0f}",
@@ -88,7 +97,7 @@ for name, p in contestants.items():
 table(
     [
         "network",
-        "authors (year)",
+        "paper",
         "parameters",
         "M MACs",
         "peak activations (KiB)",
@@ -123,8 +132,9 @@ table(
 # papers count; MACs are at the resolution of the paper's figure.
 
 # %%
+headline = showdown.paper_rows()  # each family's headline ImageNet network, published and ours
 rows = []
-for row in showdown.paper_rows():
+for row in headline:
     pub = row["published"]
     rows.append(
         [
@@ -180,7 +190,7 @@ table(
 # %%
 paper_points = [
     (row["label"], row["macs"] / 1e6, row["published"]["top1"], row["name"])
-    for row in showdown.paper_rows()
+    for row in headline
     if row["published"]["top1"] is not None
 ]
 fig, ax = plots.figure(7.0, 4.0)
@@ -261,8 +271,8 @@ dataset
 # %% [markdown]
 # Training seven networks where other lessons train one to three takes time, so the showdown shortens
 # the budget's recipe on a CPU: at the `laptop` budget each network trains for 2 epochs on 4,096 images
-# (all seven in about 7 minutes on two cores); at `smoke`, a couple of batches, which only proves that
-# the code runs. The `full` budget (meant for a GPU) trains exactly as the budget says. The settings
+# (all seven in about 7 minutes on two cores); at `smoke`, one batch, which only proves that the code
+# runs. The `full` budget (meant for a GPU) trains exactly as the budget says. The settings
 # on top of the budget:
 
 # %%
@@ -271,7 +281,8 @@ print("showdown overrides:", showdown.training_settings(BUDGET) or "none")
 
 # %% [markdown]
 # Train them all (progress bars, one network after the other; results already in the cache return at
-# once). The curves show each network's test accuracy after every epoch.
+# once). Each summary gives the network's final test accuracy and its training speed in images per
+# second; section 5 plots the learning curves.
 
 # %% tags=["nbval-ignore-output"]
 histories = showdown.training(dataset=dataset, budget=BUDGET)
@@ -482,8 +493,8 @@ for kind in ("dense conv", "pointwise 1x1", "depthwise", "linear"):
 # (MACs, in our words) are an *indirect* measure of speed, and that the direct measure, time on the
 # target device, also depends on memory access and on parallelism. They timed small controlled
 # experiments on a GPU (GTX 1080Ti) and an ARM phone processor (Snapdragon 810) and drew four guidelines.
-# We repeat each experiment in miniature on your CPU: stacks of identical blocks (10 as in the paper, 2 at
-# the smoke budget) at 56x56, batch 1, timed like the networks above.
+# We repeat each experiment in miniature on your CPU: stacks of 10 identical blocks on 56x56 maps as in
+# the paper (2 blocks on 28x28 at the smoke budget), batch 1, timed like the networks above.
 #
 # They measure memory traffic with a **memory access cost** (MAC in their paper, an unlucky name; we
 # write *memory access*): for a 1x1 convolution from $c_1$ to $c_2$ channels on an $h \times w$ map with
@@ -567,7 +578,8 @@ showdown.plot_guidelines(g1, g2, g3, g4)
 # follows the four guidelines at once: a *channel split* sends half the channels through a branch of
 # equal-width, ungrouped 1x1 convolutions and a depthwise convolution, the other half untouched (G1, G2),
 # with one branch instead of many (G3), a concatenation instead of an addition and no ReLU on the
-# untouched half (G4), followed by a channel shuffle. The course does not build it, but you now have everything to read its paper.
+# untouched half (G4), followed by a channel shuffle. The course does not build it, but you now have
+# everything you need to read its paper.
 
 # %% [markdown]
 # ## 8. Which network for which device
@@ -606,7 +618,10 @@ def device_readout(ms, activations_kib, weights_mb):
     if not fit:
         return "<b>nothing fits</b>: relax a limit"
     best = max(fit, key=lambda n: result[n].accuracy)
-    return f"{len(fit)} of {len(result.results)} fit: {', '.join(fit)}; most accurate: <b>{best}</b> ({result[best].accuracy:.1%})"
+    return (
+        f"{len(fit)} of {len(result.results)} fit: {', '.join(fit)}; "
+        f"most accurate: <b>{best}</b> ({result[best].accuracy:.1%})"
+    )
 
 
 def device_plot(ms, activations_kib, weights_mb):
@@ -783,9 +798,10 @@ lesson08.check_microcontroller(answer)
 # * Williams, Waterman and Patterson, *Roofline: An Insightful Visual Performance Model for Multicore
 #   Architectures*, Communications of the ACM 52(4), 2009.
 # * Yusuke Uchida, *Why MobileNet and Its Variants (e.g. ShuffleNet) Are Fast*, Medium, 2018.
-# * The papers of lessons 02 to 07: Iandola et al. 2016 ([arXiv:1602.07360](https://arxiv.org/abs/1602.07360)),
-#   Howard et al. 2017 ([arXiv:1704.04861](https://arxiv.org/abs/1704.04861)), Zhang et al. 2017
-#   ([arXiv:1707.01083](https://arxiv.org/abs/1707.01083)), Sandler et al. 2018
-#   ([arXiv:1801.04381](https://arxiv.org/abs/1801.04381)), Freeman, Roese-Koerner and Kummert 2018
-#   ([arXiv:1801.06434](https://arxiv.org/abs/1801.06434)), Qin et al. 2018
-#   ([arXiv:1802.03750](https://arxiv.org/abs/1802.03750)).
+# * The papers of lessons 02 to 07:
+#   Iandola et al. 2016, [arXiv:1602.07360](https://arxiv.org/abs/1602.07360);
+#   Howard et al. 2017, [arXiv:1704.04861](https://arxiv.org/abs/1704.04861);
+#   Zhang et al. 2017, [arXiv:1707.01083](https://arxiv.org/abs/1707.01083);
+#   Sandler et al. 2018, [arXiv:1801.04381](https://arxiv.org/abs/1801.04381);
+#   Freeman, Roese-Koerner and Kummert 2018, [arXiv:1801.06434](https://arxiv.org/abs/1801.06434);
+#   Qin et al. 2018, [arXiv:1802.03750](https://arxiv.org/abs/1802.03750).

@@ -53,11 +53,11 @@ BATCH_SIZES = (1, 32)
 BYTES_PER_VALUE = 4  # fp32
 
 # The showdown trains seven networks where other lessons train one to three, so on a CPU it trains each
-# for less than the budget's own recipe: at smoke a couple of batches (it only proves the notebook runs),
+# for less than the budget's own recipe: at smoke one batch (it only proves that the notebook runs),
 # on a laptop 2 epochs of 4,096 images, so that all seven train in about 7 minutes on two cores.
 # The full budget (a GPU) trains exactly as train.fit would.
 TRAINING_OVERRIDES = {
-    "smoke": {"train_size": 128, "test_size": 128},
+    "smoke": {"train_size": 64, "test_size": 64},
     "laptop": {"epochs": 2, "train_size": 4096, "test_size": 1000},
 }
 
@@ -911,8 +911,8 @@ def profile_operators(
 
 
 def operator_runs(budget: str | budget_mod.Budget | None = None) -> int:
-    """How many profiled forward passes the budget affords (2 at smoke, 10 on a laptop, 30 in full)."""
-    return {"smoke": 2, "laptop": 10}.get(_budget(budget).name, 30)
+    """How many profiled forward passes the budget affords (1 at smoke, 10 on a laptop, 30 in full)."""
+    return {"smoke": 1, "laptop": 10}.get(_budget(budget).name, 30)
 
 
 def operators(
@@ -951,7 +951,7 @@ def operators(
 
 def plot_shares(profiles: dict[str, OperatorProfile]):
     """For each network, two stacked bars: its share of MACs and its share of time per operator kind."""
-    fig, ax = _figure(10.0, 0.75 + 0.72 * len(profiles))
+    fig, ax = _figure(10.0, 0.8 + 0.7 * len(profiles))
     ylabels, y = [], 0.0
     seen: set[str] = set()
     for name, p in profiles.items():
@@ -1132,6 +1132,11 @@ def guideline_blocks(budget: str | budget_mod.Budget | None = None) -> int:
     return 2 if _budget(budget).name == "smoke" else 10
 
 
+def guideline_size(budget: str | budget_mod.Budget | None = None) -> int:
+    """Map side of the experiments: 56 as in the paper, 28 at the smoke budget."""
+    return 28 if _budget(budget).name == "smoke" else 56
+
+
 def _guideline(
     what: str,
     configs: list[dict[str, Any]],
@@ -1171,7 +1176,7 @@ def guideline_g1(
     ratios: Sequence[int] = (1, 2, 6, 12),
     *,
     base: int = 128,
-    size: int = 56,
+    size: int | None = None,
     blocks: int | None = None,
     budget: str | budget_mod.Budget | None = None,
     refresh: bool = False,
@@ -1184,6 +1189,7 @@ def guideline_g1(
     """
     b = _budget(budget)
     blocks = blocks or guideline_blocks(b)
+    size = size or guideline_size(b)
     configs = []
     for r in ratios:
         c1 = max(1, round(base / math.sqrt(r)))
@@ -1203,7 +1209,7 @@ def guideline_g2(
     groups: Sequence[int] = (1, 2, 4, 8),
     *,
     base: int = 128,
-    size: int = 56,
+    size: int | None = None,
     blocks: int | None = None,
     budget: str | budget_mod.Budget | None = None,
     refresh: bool = False,
@@ -1216,6 +1222,7 @@ def guideline_g2(
     """
     b = _budget(budget)
     blocks = blocks or guideline_blocks(b)
+    size = size or guideline_size(b)
     configs = [{"groups": g, "channels": g * int(base * math.sqrt(g) / g)} for g in groups]
 
     def make(groups, channels):
@@ -1232,7 +1239,7 @@ def guideline_g3(
     fragments: Sequence[int] = (1, 2, 4, 8),
     *,
     channels: int = 128,
-    size: int = 56,
+    size: int | None = None,
     blocks: int | None = None,
     budget: str | budget_mod.Budget | None = None,
     refresh: bool = False,
@@ -1246,6 +1253,7 @@ def guideline_g3(
     """
     b = _budget(budget)
     blocks = blocks or guideline_blocks(b)
+    size = size or guideline_size(b)
     configs = [
         {"layout": layout, "fragments": k}
         for layout in ("parallel", "series")
@@ -1280,7 +1288,7 @@ def guideline_g3(
 def guideline_g4(
     *,
     channels: int = 256,
-    size: int = 56,
+    size: int | None = None,
     blocks: int | None = None,
     budget: str | budget_mod.Budget | None = None,
     refresh: bool = False,
@@ -1290,6 +1298,7 @@ def guideline_g4(
     and its shortcut (the paper's experiment). The MACs are the same in all four rows."""
     b = _budget(budget)
     blocks = blocks or guideline_blocks(b)
+    size = size or guideline_size(b)
     configs = [{"relu": relu, "shortcut": sc} for relu in (True, False) for sc in (True, False)]
 
     def make(relu, shortcut):
