@@ -23,7 +23,7 @@ $(STAMP): requirements.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -r requirements.txt
-	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
+	$(BIN)/python -m pip install --quiet --no-deps -e .
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -53,6 +53,14 @@ pair: install
 
 bench: install
 	$(BIN)/python benchmarks/run.py
+
+# The course website, offline, from the outputs stored in the notebooks: book/_build/html/index.html
+book: install
+	$(BIN)/python book/build.py
+
+# Copies of the notebooks for learners (solution cells removed, checkers kept, outputs cleared): student/
+student: install
+	$(BIN)/python -m smallnets_edu.classroom student
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache build *.egg-info
