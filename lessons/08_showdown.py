@@ -249,7 +249,7 @@ for name, t in times.items():
 #   the same. A network's time is not its MACs divided by a fixed speed.
 # - **batch gain**: how much cheaper an image gets in a batch of 32. Batching lets each layer load its
 #   weights once for 32 images and gives every core enough work. Networks made of many small layers
-#   gain the most, because at batch 1 they mostly wait on per-layer overheads.
+#   tend to gain the most, because at batch 1 they spend much of their time on per-layer overheads.
 # - **MACs per ns** (GMAC/s) at batch 1 is the speed the network reaches. Compare it between networks:
 #   it is far from constant, and finding out why is section 6.
 # - **ms at 224x224** times the real ImageNet networks at the paper's resolution, one image at a time,
@@ -390,7 +390,7 @@ for name in ("mobilenet_v1", "mobilenet_v2", "shufflenet_v1"):
     )
 
 # %% [markdown]
-# On the CPUs we tried the picture is the same, and it is striking (the lines above give yours):
+# Typically the picture is striking (the lines above give your machine's numbers):
 #
 # - the **depthwise** convolutions do about 3% of MobileNet's multiply-accumulates but take a much larger
 #   share of its time, several times their share of the MACs;
@@ -398,8 +398,8 @@ for name in ("mobilenet_v1", "mobilenet_v2", "shufflenet_v1"):
 #   efficient part;
 # - **BatchNorm, activations, pooling and additions** do no MACs at all, and still take a visible slice.
 #   (In eager PyTorch each BatchNorm is a separate pass over the activations; deployment runtimes fold
-#   it into the preceding convolution's weights, where it costs nothing. Max-pooling on large maps is a
-#   known slow spot of PyTorch's CPU kernels; SqueezeNet's three pools show it.)
+#   it into the preceding convolution's weights, where it costs nothing. Max-pooling on large maps can
+#   be surprisingly slow on a CPU too: look at SqueezeNet's bars, with three max-pools on large maps.)
 #
 # Why would an operator with few MACs take so long? Because a processor does two things: arithmetic and
 # moving data. A layer that does little arithmetic per value it moves spends its time waiting for memory.

@@ -166,6 +166,9 @@ def test_run_puts_it_together(fake_latency, fake_fit, tmp_path):
     again = showdown.run(["squeezenet1_1", "effnet"], dataset=_Dataset(), budget="smoke", directory=tmp_path)
     assert (again.cached, again.measured) == (5, 0)
     assert set(again.front("macs")) <= set(again.names)
+    assert again.fits(max_macs=10e6) == ["effnet"]  # 9.0M MACs; SqueezeNet 1.1 needs 23.5M
+    assert again.fits(max_activation_kib=512, max_params=1e6) == ["squeezenet1_1", "effnet"]
+    assert again.fits(max_ms=0.5) == []  # the fake latency is 1 ms at batch 1
     assert "squeezenet1_1" in repr(again) and "<table>" in again._repr_html_()
     import matplotlib.pyplot as plt
 
@@ -288,6 +291,10 @@ def test_profile_operators_on_a_real_network():
     assert {row["name"] for row in p.layers} == {row.name for row in profile.layers}
     assert sum(row["seconds"] for row in p.layers) <= p.total_seconds * (1 + 1e-9)
     assert showdown.OperatorProfile.from_dict(json.loads(json.dumps(p.to_dict()))) == p
+    import matplotlib.pyplot as plt
+
+    plt.close(showdown.plot_shares({"tiny": p, "again": p}))
+    plt.close(showdown.plot_roofline({"tiny": p}))
 
 
 @pytest.mark.parametrize("name", models.names())
@@ -360,6 +367,12 @@ def test_guidelines_keep_the_macs_equal(experiment, monkeypatch, tmp_path):
     assert len(timed) == len(rows)
     assert run(budget="smoke", size=8, directory=tmp_path) == rows  # cached
     assert len(timed) == len(rows)
+    if experiment == "g4":
+        import matplotlib.pyplot as plt
+
+        kw = {"budget": "smoke", "size": 8, "directory": tmp_path}
+        g1, g2, g3 = (getattr(showdown, f"guideline_g{i}")(**kw) for i in (1, 2, 3))
+        plt.close(showdown.plot_guidelines(g1, g2, g3, rows))
     if experiment in ("g1", "g2"):
         access = [r["memory_access"] for r in rows]
         assert access == sorted(access) and access[0] < access[-1]
