@@ -172,8 +172,10 @@ for shuffle, depth in ((False, 2), (True, 1)):
 #
 # One more thing the pictures hide: the shuffle deals the channels out like cards, one from each group
 # in turn, so each group of the next layer receives $C/g$ channels. Is that always enough to reach every
-# group? Not with very few channels per group; exercise 2 asks you to find where it stops working. (Real
-# ShuffleNet layers have 20 channels per group or more.)
+# group? Not with very few channels per group; exercise 2 asks you to find where it stops working. In the
+# 1x networks every bottleneck has at least 12 channels per group, enough for any of their $g$. The small
+# $g = 8$ networks do not: at 0.25x, stage 2's bottleneck has 24 channels, 3 per group, and one unit's
+# shuffle reaches only 3 or 4 of the 8 groups; it takes a second unit to reach them all.
 
 # %% [markdown]
 # ## 3. Channel shuffle is a fixed permutation

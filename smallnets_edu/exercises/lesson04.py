@@ -116,7 +116,7 @@ def check_unit_macs(fn: Callable[[int, int, int], object] | None) -> Feedback:
         except NotImplementedError:
             return Feedback.unanswered(
                 "Your function still raises `NotImplementedError`: replace that line with your code.",
-                "Three layers cost something: a grouped 1x1, a depthwise 3x3 and another grouped 1x1.",
+                "Only three layers do arithmetic: a grouped 1x1, a depthwise 3x3 and another grouped 1x1.",
             )
         except Exception as error:  # the learner's code may fail in any way: report it, kindly
             return Feedback.wrong(
