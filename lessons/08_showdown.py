@@ -677,7 +677,7 @@ def scaling_plot(alpha, resolution, network):
         ax.scatter(
             [macs / 1e6],
             [peak / 2**20],
-            s=params / 2e4,
+            s=params / 5e3,
             color=showdown.model_colour(name),
             edgecolor="black" if name == network else "white",
             lw=2 if name == network else 0.5,
