@@ -6,6 +6,7 @@ seconds; one test trains a real model of the course for a few batches.
 
 from __future__ import annotations
 
+import copy
 import math
 import warnings
 
@@ -54,12 +55,16 @@ class Tiny(nn.Module):
         self.name = name
         self.calls = 0
         self.interrupt_at: int | None = None
+        self.nan_from: int | None = None
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         self.calls += 1
         if self.interrupt_at is not None and self.calls >= self.interrupt_at:
             raise KeyboardInterrupt
-        return self.head(self.features(x))
+        out = self.head(self.features(x))
+        if self.nan_from is not None and self.calls >= self.nan_from:
+            out = out * float("nan")  # what a diverging run ends with
+        return out
 
 
 SETTINGS = {"budget": "smoke", "batch_size": 32, "device": "cpu", "progress": False}
@@ -139,6 +144,43 @@ def test_lr_follows_the_schedule_and_scales_with_batch_size(ds, trained):
         assert e["lr"] == pytest.approx(expected)
 
 
+def test_fit_is_the_textbook_recipe(ds):
+    """Two epochs of fit equal a hand-written loop: SGD with Nesterov momentum 0.9, weight decay on
+    weights only, label smoothing, linear warm-up then cosine, one learning rate per step."""
+    model = tiny()
+    model.head[2].p = 0.0  # no dropout, so both loops draw no random numbers of their own
+    reference = copy.deepcopy(model)
+    settings = {"epochs": 2, "weight_decay": 1e-3, "label_smoothing": 0.2, "warmup_epochs": 1, "lr": 0.2}
+    train.fit(model, ds, **settings, **SETTINGS)
+
+    decay = [p for p in reference.parameters() if p.ndim > 1]
+    no_decay = [p for p in reference.parameters() if p.ndim <= 1]
+    groups = [{"params": decay, "weight_decay": 1e-3}, {"params": no_decay, "weight_decay": 0.0}]
+    optimizer = torch.optim.SGD(groups, lr=0.2, momentum=0.9, nesterov=True)
+    loader = data.Loader(ds.train, 32, train=True, mean=ds.mean, std=ds.std, seed=0)
+    steps = len(loader)
+    step = 0
+    for epoch in (1, 2):
+        loader.set_epoch(epoch)
+        reference.train()
+        for x, y in loader:
+            factor = (
+                (step + 1) / (steps + 1)
+                if step < steps
+                else 0.5 * (1 + math.cos(math.pi * (step - steps) / steps))
+            )
+            for group in optimizer.param_groups:
+                group["lr"] = 0.2 * factor
+            loss = nn.functional.cross_entropy(reference(x), y, label_smoothing=0.2)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            step += 1
+    for (key, mine), theirs in zip(model.state_dict().items(), reference.state_dict().values(), strict=True):
+        assert torch.allclose(mine, theirs, atol=1e-6), key
+    assert not weights_equal(model, tiny())  # it did train
+
+
 def test_training_learns_the_toy_task(trained):
     _, history = trained
     losses = history.column("train_loss")
@@ -201,6 +243,19 @@ def test_interrupt_keeps_history_and_best_weights_and_resume_matches(ds, trained
     assert not resumed.interrupted
     assert curves(resumed) == curves(reference)
     assert weights_equal(resumed_model, reference_model)
+
+
+def test_divergence_stops_with_a_warning_and_the_best_weights(ds, tmp_path):
+    model = tiny()
+    steps = len(ds.train) // 32
+    model.nan_from = steps + math.ceil(len(ds.test) / 64) + 2  # the loss turns NaN early in epoch 2
+    with pytest.warns(UserWarning, match="diverged at epoch 2"):
+        history = train.fit(model, ds, epochs=3, out_dir=tmp_path, **SETTINGS)
+    assert len(history) == 2 and math.isnan(history.epochs[-1]["train_loss"])
+    assert history.best_epoch == 1
+    assert weights_equal(model, checkpoint.load(tmp_path / "best.pt")["state_dict"])
+    assert all(torch.isfinite(v).all() for v in model.state_dict().values())
+    assert checkpoint.load(tmp_path / "last.pt")["epoch"] == 1  # the NaN epoch is never saved
 
 
 def test_checkpoints_are_weights_only_complete_and_atomic(ds, tmp_path):

@@ -8,6 +8,8 @@ Bad input prints one line saying what is wrong and exits with status 2, without 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
 import sys
 from collections.abc import Sequence
 
@@ -75,15 +77,16 @@ def run(args: argparse.Namespace) -> int:
     ctx = distributed.setup(device)
 
     def load():
-        return data.for_lesson(args.dataset, budget=budget, data_dir=args.data_dir, download=True)
+        # for_lesson prints its own notice when it falls back to the offline dataset; once is enough.
+        quiet = contextlib.nullcontext() if ctx.is_main else contextlib.redirect_stderr(io.StringIO())
+        with quiet:
+            return data.for_lesson(args.dataset, budget=budget, data_dir=args.data_dir, download=True)
 
     # Rank 0 downloads first; the others then find the files instead of racing to write them.
     dataset = load() if ctx.is_main else None
     distributed.barrier(ctx)
     if dataset is None:
         dataset = load()
-    if dataset.notice:
-        _say(ctx, dataset.notice, file=sys.stderr)
 
     variant = args.variant or default_variant(int(dataset.resolution))
     torch.manual_seed(args.seed)  # the initial weights; DDP then copies rank 0's to every process

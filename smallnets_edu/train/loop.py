@@ -511,6 +511,10 @@ def fit(
 
         out = Path(out_dir)
         out.mkdir(parents=True, exist_ok=True)
+
+    def save(path, epoch: int) -> None:
+        _save(path, model, meta, optimizer, scheduler, scaler, epoch, history, config, budget)
+
     plot = _LivePlot() if live_plot and ctx.is_main else None
     epoch_bar = _bars(show, name, s["epochs"], start_epoch)
     was_training = model.training
@@ -556,34 +560,24 @@ def fit(
                     "seconds": time.perf_counter() - t0,
                     "images_per_second": train_seen / train_seconds,
                 }
+                if not math.isfinite(record["train_loss"]):
+                    # Diverged: every later epoch would be NaN too. Keep the record so the curve shows it,
+                    # give the model back its best weights, and say what usually helps.
+                    history.epochs.append(record)
+                    if best_state is not None:
+                        model.load_state_dict(best_state)
+                    warnings.warn(
+                        f"training diverged at epoch {epoch} (loss {record['train_loss']}); stopped and "
+                        f"kept the best weights. Try a lower lr (now {s['lr']:g}) or more warmup_epochs.",
+                        stacklevel=2,
+                    )
+                    break
                 if history.append(record):
                     best_state = {k: v.detach().to("cpu", copy=True) for k, v in model.state_dict().items()}
                     if out is not None:
-                        _save(
-                            out / checkpoint.BEST,
-                            model,
-                            meta,
-                            optimizer,
-                            scheduler,
-                            scaler,
-                            epoch,
-                            history,
-                            config,
-                            budget,
-                        )
+                        save(out / checkpoint.BEST, epoch)
                 if out is not None:
-                    _save(
-                        out / checkpoint.LAST,
-                        model,
-                        meta,
-                        optimizer,
-                        scheduler,
-                        scaler,
-                        epoch,
-                        history,
-                        config,
-                        budget,
-                    )
+                    save(out / checkpoint.LAST, epoch)
                     history.to_json(out / checkpoint.HISTORY)
                 epoch_bar.update(1)
                 epoch_bar.set_postfix(
