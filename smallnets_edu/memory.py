@@ -247,8 +247,8 @@ class SlicedRun:
 
     output: torch.Tensor
     slices: int
-    peak_values: int  # input + output + one slice of the expanded and the depthwise tensors
-    layer_by_layer_values: int  # the largest input + output pair when each layer runs whole
+    peak_values: int  # the most values held at once: input, output accumulator, one slice
+    layer_by_layer_values: int  # the same when each layer runs whole (what one slice does)
 
     def saving(self) -> float:
         return self.layer_by_layer_values / self.peak_values
@@ -261,6 +261,18 @@ def _bn(x: torch.Tensor, bn: nn.BatchNorm2d, index: slice) -> torch.Tensor:
     return F.batch_norm(
         x, part(bn.running_mean), part(bn.running_var), part(bn.weight), part(bn.bias), False, 0.0, bn.eps
     )
+
+
+def _layer_by_layer(block: InvertedResidual, x: torch.Tensor, out: torch.Tensor) -> int:
+    """Values held at the busiest moment when each layer runs whole: its input and output (and the
+    block's input, kept for the shortcut)."""
+    n, _, h, w = x.shape
+    ho, wo = out.shape[2:]
+    expanded, filtered = n * block.hidden * h * w, n * block.hidden * ho * wo
+    keep = x.numel() if block.use_residual else 0
+    if block.expand is None:  # the depthwise layer reads x itself
+        return max(x.numel() + filtered, keep + filtered + out.numel())
+    return max(x.numel() + expanded, keep + expanded + filtered, keep + filtered + out.numel())
 
 
 def sliced_forward(block: InvertedResidual, x: torch.Tensor, slices: int) -> SlicedRun:
@@ -286,30 +298,29 @@ def sliced_forward(block: InvertedResidual, x: torch.Tensor, slices: int) -> Sli
     bounds = [round(i * hidden / slices) for i in range(slices + 1)]
     out = None
     peak = 0
-    for a, b in zip(bounds[:-1], bounds[1:], strict=True):
+    for j, (a, b) in enumerate(zip(bounds[:-1], bounds[1:], strict=True)):
         part = slice(a, b)
+        # x stays while later slices still need it, or for the shortcut; the output accumulator exists
+        # from the first projection on and is added into in place.
+        keep_x = x.numel() if block.use_residual or j < slices - 1 else 0
+        acc = out.numel() if out is not None else 0
         if block.expand is not None:
             ex_conv, ex_bn = block.expand[0], block.expand[1]
             e = F.relu6(_bn(F.conv2d(x, ex_conv.weight[part]), ex_bn, part))
+            expanded, keep_dw = e.numel(), keep_x
+            peak = max(peak, x.numel() + expanded + acc)
         else:
-            e = x[:, part]
+            e, expanded, keep_dw = x[:, part], 0, x.numel()  # the depthwise layer reads x itself
         d = F.conv2d(e, dw_conv.weight[part], None, dw_conv.stride, dw_conv.padding, groups=b - a)
         d = F.relu6(_bn(d, dw_bn, part))
+        peak = max(peak, keep_dw + expanded + d.numel() + acc)
         contribution = F.conv2d(d, pr_conv.weight[:, part])
         out = contribution if out is None else out + contribution
-        held = x.numel() + out.numel() + (e.numel() if block.expand is not None else 0) + d.numel()
-        peak = max(peak, held)
+        peak = max(peak, keep_x + d.numel() + out.numel())
     out = _bn(out, pr_bn, slice(None))
     if block.use_residual:
         out = out + x
-    n, _, h, w = x.shape
-    ho, wo = out.shape[2:]
-    expanded, filtered = n * hidden * h * w, n * hidden * ho * wo
-    whole = max(
-        x.numel() + expanded if block.expand is not None else 0,
-        (expanded if block.expand is not None else x.numel()) + filtered,
-        filtered + out.numel() + (x.numel() if block.use_residual else 0),
-    )
+    whole = _layer_by_layer(block, x, out)
     return SlicedRun(out, slices, peak, whole)
 
 

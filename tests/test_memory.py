@@ -200,10 +200,18 @@ def test_slicing_holds_less_the_more_slices():
     x = torch.randn(1, 24, 14, 14)
     held = [memory.sliced_forward(block, x, s).peak_values for s in (1, 6, 144)]
     assert held[0] > held[1] > held[2]
-    one_slice = x.numel() * 2 + 2 * 14 * 14  # input, output, and one channel expanded and filtered
-    assert held[2] == one_slice
+    one_channel = x.numel() * 2 + 2 * 14 * 14  # input, output, and one channel expanded and filtered
+    assert held[2] == one_channel
     whole = memory.sliced_forward(block, x, 1).layer_by_layer_values
-    assert whole == (144 + 144) * 14 * 14  # the depthwise layer's input + output
+    assert whole == (24 + 144 + 144) * 14 * 14  # the depthwise layer's input + output, x for the shortcut
+    assert held[0] == whole  # one slice is the ordinary forward pass
+
+
+@pytest.mark.parametrize("cin,cout,stride,t", [(16, 24, 2, 6), (32, 16, 1, 1), (24, 24, 1, 6)])
+def test_one_slice_is_layer_by_layer(cin, cout, stride, t):
+    block = _randomised(InvertedResidual(cin, cout, stride, t))
+    run = memory.sliced_forward(block, torch.randn(1, cin, 10, 10), 1)
+    assert run.peak_values == run.layer_by_layer_values
 
 
 def test_sliced_forward_refuses_what_it_cannot_do():
