@@ -56,6 +56,7 @@ html_theme_options = {
     "use_download_button": True,
     "use_fullscreen_button": False,
     "navigation_with_keys": False,
+    "navbar_persistent": [],  # the search field is in the sidebar already (pydata 0.20 would add a header)
 }
 html_static_path = ["_static"]
 html_css_files = ["smallnets.css"]
