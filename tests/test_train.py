@@ -375,6 +375,28 @@ def test_live_plot_outside_a_notebook_warns_and_trains(ds):
     assert any("notebook" in str(w.message) for w in caught)
 
 
+def test_live_plot_in_a_notebook_replaces_one_image_per_epoch(ds, monkeypatch):
+    ipython = pytest.importorskip("IPython")
+    ipython_display = pytest.importorskip("IPython.display")
+
+    shown, updates = [], []
+
+    class Handle:
+        def update(self, obj):
+            updates.append(obj)
+
+    def display(obj, display_id=False):
+        shown.append(obj)
+        return Handle()
+
+    monkeypatch.setattr(ipython, "get_ipython", lambda: object())  # as inside a kernel
+    monkeypatch.setattr(ipython_display, "display", display)
+    train.fit(tiny(), ds, epochs=2, live_plot=True, **SETTINGS)
+    assert len(shown) == 1  # one output, updated in place
+    assert len(updates) == 2
+    assert all(isinstance(u, ipython_display.Image) and u.data[:4] == b"\x89PNG" for u in updates)
+
+
 # --------------------------------------------------------------------------------------------------
 # History and Evaluation
 # --------------------------------------------------------------------------------------------------

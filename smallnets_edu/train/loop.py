@@ -278,14 +278,16 @@ class _LivePlot:
     def __init__(self) -> None:
         self.handle = None
         try:
-            from IPython import get_ipython
-            from IPython.display import display
+            import IPython
+            from IPython.display import HTML, display
         except ImportError:
-            get_ipython = None
-        if get_ipython is None or get_ipython() is None:
+            IPython = None
+        if IPython is None or IPython.get_ipython() is None:
             warnings.warn("live_plot=True needs a notebook (IPython); training without it", stacklevel=4)
             return
-        self.handle = display(display_id=True)
+        # Something must be shown now: a later update only replaces an output that exists.
+        placeholder = HTML("<i>The learning curves appear here after the first epoch.</i>")
+        self.handle = display(placeholder, display_id=True)
 
     def update(self, history: History) -> None:
         if self.handle is None:
