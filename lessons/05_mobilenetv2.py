@@ -228,7 +228,7 @@ widgets.Explorer(
 #
 # MobileNetV2 uses **ReLU6**, $y = \min(\max(x, 0), 6)$, as its non-linearity, "because of its
 # robustness when used with low-precision computation" (the choice goes back to MobileNet, and ReLU6
-# itself to Krizhevsky's 2010 CIFAR-10 report). Phones run networks in 8-bit fixed point: each
+# itself to Krizhevsky's 2010 CIFAR-10 report). Phones often run networks in 8-bit fixed point: each
 # activation is stored as an integer $q \in \{0, \dots, 255\}$ and stands for $q \cdot \Delta$, where
 # the step $\Delta$ is the range divided by 255.
 #
@@ -246,9 +246,9 @@ for top in (6, 12, 25, 50, 100):
 # %% [markdown]
 # Most activations are small (section 8 shows the measured ones), so the levels spent on the interval
 # [0, 1] are what matters: 43 with ReLU6, 3 if the largest activation seen was 100. Bounding the range
-# also means nothing overflows at run time. (Later work learns the range per layer instead; see Jacob et
-# al. 2018, [arXiv:1712.05877](https://arxiv.org/abs/1712.05877), on integer-only inference.) After
-# training, section 8 measures what our network's activations would need.
+# also means nothing overflows at run time. (Later work tracks each layer's range during training
+# instead; see Jacob et al. 2018, [arXiv:1712.05877](https://arxiv.org/abs/1712.05877), on
+# integer-only inference.)
 
 # %% [markdown]
 # ## 4. Table 2: the network as data
@@ -617,9 +617,9 @@ table(
 # trick does not remove). Either way, the ratios tell the story: MobileNetV2 needs a quarter of
 # MobileNet's peak activation memory.
 #
-# The course's source notes gave the CVPR numbers, "max activation size 200K float16, versus 800K for
-# MobileNetV1 and 600K for ShuffleNet", without the unit: they are kilobytes of 16-bit values, and the
-# arXiv v4 paper says 400K / 1600K / 600K.
+# The course's source notes gave the CVPR numbers, "max activations size 200K float16, versus 800K for
+# MobileNetV1 and 600K for ShuffleNet", without saying 200K of what: kilobytes of 16-bit values. And
+# the arXiv v4 paper says 400K / 1600K / 600K, which is what our models give.
 #
 # ### And if we ran MobileNetV2 layer by layer?
 #
@@ -669,9 +669,9 @@ for label, values in lines.items():
 
 # %% [markdown]
 # Run layer by layer, MobileNetV2 would need 2.4 MB of activations at 224x224, half as much again as
-# MobileNet. Streamed, it needs 401 KB, a quarter of MobileNet's: small enough for the on-chip memory
-# of many devices, which is the point of Section 5. Everything scales with the number of pixels, so
-# halving the resolution quarters every curve.
+# MobileNet. Streamed, it needs 401 KB, a quarter of MobileNet's. That is the point of Section 5: with
+# inverted residuals, the memory a network needs is set by its narrow tensors, not by its wide ones.
+# Everything scales with the number of pixels, so halving the resolution quarters every curve.
 #
 # ## 7. Beyond classification: detection, and what "200 ms" means
 #
