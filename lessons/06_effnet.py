@@ -28,8 +28,8 @@
 #   stride 2**, which mixes channels and halves the width in one step.
 #
 # The paper tests the block on CIFAR-10, SVHN and GTSRB inside a small network (32 -> 64 -> 128 -> 256
-# channels, then flatten and a dense layer), against the same network built from MobileNet and
-# ShuffleNet blocks. **We could not retrieve the paper's result tables for this course**, so this lesson
+# channels, then flatten and a dense layer), against a baseline convolutional network and the same
+# network built from MobileNet and ShuffleNet blocks. **We could not retrieve the paper's result tables for this course**, so this lesson
 # quotes no accuracy from it: everything below is computed or measured here.
 #
 # In this lesson you will
@@ -279,8 +279,9 @@ table(
 # *before* the 1x1 layer has mixed any channels, which in the first block means on the raw colour
 # channels.
 #
-# **Narrow bottlenecks.** The paper contrasts its bottleneck factor of 2 with the factor of 8 of the
-# bottleneck structures it cites; ShuffleNet's units squeeze to a quarter of their output (lesson 04).
+# **Narrow bottlenecks.** The paper uses a bottleneck factor of 2 and contrasts it with the factor of 8
+# it attributes to the ShuffleNet- and MobileNet-style blocks it replaces. (ShuffleNet's own units squeeze
+# to a quarter of their output, lesson 04; MobileNet v1's separable layer has no bottleneck at all.)
 # In ImageNet networks with hundreds of channels a quarter is still a lot. In a network whose widest
 # layer has 256 channels, a quarter of the first block's 64 outputs is 16 channels to carry the whole
 # image.
@@ -554,8 +555,9 @@ table(["network", "params", "MACs", "peak act. KiB", "block 1 MACs", "block 2", 
 #
 # This is not a contradiction of the paper, but it changes what the comparison means. The paper's
 # abstract says the block "significantly reduces the computational burden while surpassing the current
-# state-of-the-art"; the reduction is against an ordinary convolutional network, and the EffNet block
-# buys its accuracy on small images by spending computation *early*, where those images keep their
+# state-of-the-art". Against MobileNet and ShuffleNet blocks in this network, our count says the EffNet
+# network is not the cheaper one, so the reduction must be read against the paper's baseline CNN, which
+# we could not check. The EffNet block buys its accuracy on small images by spending computation *early*, where those images keep their
 # information. A fair contest with MobileNet or ShuffleNet blocks holds the cost equal, by widening
 # their networks: exercise 3 finds how wide.
 
@@ -803,7 +805,7 @@ table(["", "paper", "ours (computed)", "note"], rows)
 #   4 x 4 x 256 = 4,096 features, not in a global average pool, and plain SGD at the course's usual rate
 #   (0.1 at the `laptop` budget) throws it off: in our trial runs the MobileNet and ShuffleNet networks'
 #   training loss jumped to 8-10 in the first epoch and they ended at chance. At a tenth of the rate all
-#   three learn steadily. (The Keras port trains with Adam, which adapts its step size per weight.)
+#   three learn steadily.
 # - **the channels-last memory layout**: the same arithmetic, but depthwise convolutions run about twice
 #   as fast on a CPU (on a GPU the training engine uses it anyway).
 #
@@ -978,5 +980,5 @@ lesson06.check_matching_width(matching_width)
 # - Eckart and Young, *The approximation of one matrix by another of lower rank*, Psychometrika, 1936
 #   (the best low-rank approximation by the SVD).
 # - Krizhevsky, *Learning Multiple Layers of Features from Tiny Images*, 2009 (CIFAR-10).
-# - Arthur Douillard, *3 Small But Powerful Convolutional Networks*, 2018: a visual tour of MobileNet,
+# - Arthur Douillard, *3 Small But Powerful Convolutional Networks* (blog post): a visual tour of MobileNet,
 #   ShuffleNet and EffNet.
