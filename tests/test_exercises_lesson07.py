@@ -13,10 +13,8 @@ from smallnets_edu.exercises import lesson07 as ex
 # Independent solutions --------------------------------------------------------------------------------
 
 # (output channels, stride) of the separable blocks after the 32-filter, stride-2 stem.
-MOBILENET = [(64, 1), (128, 2), (128, 1), (256, 2), (256, 1), (512, 2)] + [(512, 1)] * 5 + [
-    (1024, 2),
-    (1024, 1),
-]
+MOBILENET = [(64, 1), (128, 2), (128, 1), (256, 2), (256, 1), (512, 2)] + [(512, 1)] * 5
+MOBILENET += [(1024, 2), (1024, 1)]
 FD_MOBILENET = [(64, 2), (128, 2), (128, 1), (256, 2), (256, 1), (512, 2)] + [(512, 1)] * 4 + [(1024, 1)]
 
 
