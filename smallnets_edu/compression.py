@@ -155,12 +155,13 @@ def prune_by_magnitude(model: nn.Module, density: float, exclude: tuple[str, ...
     for name, p in pruned.named_parameters():
         if name not in names or name in exclude:
             continue
-        flat = p.detach().reshape(-1)
+        # reshape copies a channels_last tensor, so work on a flat copy and write it back
+        flat = p.detach().reshape(-1).clone()
         keep = kept_count(flat.numel(), density)
         order = torch.argsort(flat.abs(), descending=True, stable=True)
         mask = torch.zeros_like(flat, dtype=torch.bool)
         mask[order[:keep]] = True
-        flat.mul_(mask)
+        p.copy_((flat * mask).view(p.shape))
     return pruned
 
 
@@ -299,12 +300,13 @@ def quantize_weights(
     for name, p in quantized.named_parameters():
         if name not in names or name in exclude:
             continue
-        flat = p.detach().reshape(-1)
+        flat = p.detach().reshape(-1).clone()  # a copy whatever the memory format; written back below
         nonzero = flat != 0
         if not nonzero.any():
             continue
         codebook, assign = cluster(flat[nonzero], 2**bits)
         flat[nonzero] = codebook[assign].to(flat.dtype)
+        p.copy_(flat.view(p.shape))
     return quantized
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import math
 
 import numpy as np
@@ -108,6 +109,20 @@ def test_retraining_inside_zeros_kept_leaves_pruned_weights_at_zero(squeezenet_c
     loss.backward()
     grad = pruned.features.fire9.expand3x3[0].weight.grad
     assert bool((grad[~mask["features.fire9.expand3x3.0.weight"]] != 0).any())
+
+
+def test_pruning_and_quantizing_work_on_channels_last_models(squeezenet_cifar):
+    """Training on the CPU stores weights channels_last: a reshape of them is a copy, not a view."""
+    model = copy.deepcopy(squeezenet_cifar).to(memory_format=torch.channels_last)
+    assert not model.features.conv1[0].weight.is_contiguous()
+    compressed = C.compress(model, 0.33, 4)
+    for name, w in weights(compressed).items():
+        assert int((w != 0).sum()) == max(1, round(0.33 * w.numel())), name
+        assert torch.unique(w[w != 0]).numel() <= 16, name
+    reference = C.compress(squeezenet_cifar, 0.33, 4)
+    for name, w in weights(compressed).items():
+        assert torch.equal(w, weights(reference)[name]), name
+    assert C.stored_size(compressed, bits=4) == C.stored_size(reference, bits=4)
 
 
 # --------------------------------------------------------------------------------------------------
