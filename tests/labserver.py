@@ -7,6 +7,7 @@ temporary Jupyter config and runtime folders. It is always stopped, kernels incl
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 import shutil
@@ -42,6 +43,21 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
+# Every cell stays in the page (no windowed rendering, so a locator finds an explorer scrolled out of
+# view), and no news prompt covers the notebook.
+LAB_SETTINGS = {
+    "@jupyterlab/notebook-extension/tracker.jupyterlab-settings": {"windowingMode": "none"},
+    "@jupyterlab/apputils-extension/notification.jupyterlab-settings": {"fetchNews": "false"},
+}
+
+
+def _write_settings(settings_dir: Path) -> None:
+    for name, values in LAB_SETTINGS.items():
+        path = settings_dir / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(values))
+
+
 @contextmanager
 def jupyterlab(root: Path, env: dict[str, str] | None = None, timeout: float = 90):
     """Start ``jupyter lab`` on ``root``; yields the base URL with its token."""
@@ -55,6 +71,7 @@ def jupyterlab(root: Path, env: dict[str, str] | None = None, timeout: float = 9
     }
     for path in dirs.values():
         path.mkdir(parents=True, exist_ok=True)
+    _write_settings(dirs["JUPYTERLAB_SETTINGS_DIR"])
     full_env = {**os.environ, **{k: str(v) for k, v in dirs.items()}, **(env or {})}
     command = [
         sys.executable, "-m", "jupyter", "lab", "--no-browser",

@@ -37,6 +37,7 @@ playwright = pytest.importorskip(
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts" / "browser"
 NOTEBOOKS = sorted(course.NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
+PANEL = ".jp-NotebookPanel:not(.lm-mod-hidden)"  # the notebook on show
 
 
 @pytest.fixture(scope="module")
@@ -64,8 +65,9 @@ def open_notebook(lab, browser):
     def _open(name: str):
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
         pages.append(page)
-        page.goto(f"{base}/lab/tree/{name}?token={token}")
-        page.locator(".jp-NotebookPanel").first.wait_for(state="visible", timeout=60_000)
+        # ?reset: start from an empty workspace, not with the notebooks of earlier tests open too.
+        page.goto(f"{base}/lab/tree/{name}?reset&token={token}")
+        page.locator(PANEL).wait_for(state="visible", timeout=60_000)
         page.wait_for_function(
             "() => window.jupyterapp && window.jupyterapp.shell.currentWidget", timeout=60_000
         )
@@ -90,7 +92,7 @@ def run_all(page, timeout_s: float = 300) -> None:
 
 
 def assert_clean(page, name: str) -> None:
-    panel = page.locator(".jp-NotebookPanel").first
+    panel = page.locator(PANEL).first
     text = panel.inner_text()
     assert "Traceback" not in text, f"{name}: a cell raised an error"
     assert "Error displaying widget" not in text, f"{name}: a widget failed to render"
@@ -115,8 +117,10 @@ def test_notebook_runs_cleanly_in_jupyterlab(open_notebook, notebook):
     # Every explorer was rendered by the frontend as a live widget, not printed as text.
     sources = notebook.read_text()
     if "Explorer(" in sources or "explorer(" in sources:
-        assert page.locator(".widget-slider").count() > 0, f"{notebook.name}: no slider was rendered"
-        assert "move the sliders in JupyterLab" not in page.locator(".jp-NotebookPanel").first.inner_text()
+        assert page.locator(PANEL).locator(".widget-slider").count() > 0, (
+            f"{notebook.name}: no slider was rendered"
+        )
+        assert "move the sliders in JupyterLab" not in page.locator(PANEL).first.inner_text()
     screenshot(page, notebook.stem)
     if notebook.stem in EXTRA_CHECKS:
         EXTRA_CHECKS[notebook.stem](page)
@@ -134,13 +138,17 @@ def check_mobilenet_explorer(page) -> None:
     from playwright.sync_api import expect
 
     name = "03_mobilenet.ipynb"
-    readout = page.locator(".smallnets-readout .macs").first
-    figure = page.locator(".smallnets-figure img").first
+    readout = page.locator(PANEL).locator(".smallnets-readout .macs").first
+    figure = page.locator(PANEL).locator(".smallnets-figure img").first
     expect(readout).to_have_text(f"{_macs_of_mobilenet(1.0, 224):,}", timeout=30_000)
     before = figure.get_attribute("src")
 
     def press(label: str, key: str) -> None:
-        slider = page.locator(".widget-slider", has=page.locator(".widget-label", has_text=label)).first
+        slider = (
+            page.locator(PANEL)
+            .locator(".widget-slider", has=page.locator(".widget-label", has_text=label))
+            .first
+        )
         handle = slider.locator(".noUi-handle").first
         handle.scroll_into_view_if_needed()
         handle.focus()

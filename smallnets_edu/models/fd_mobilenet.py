@@ -1,10 +1,11 @@
 """FD-MobileNet: MobileNet with fast downsampling, so most layers work on 7x7 maps.
 
-Qin, Zhang, Zhang, Yu, Wang, Ren (2018), "FD-MobileNet: Improved MobileNet with a Fast Downsampling
-Strategy", arXiv:1802.03750. The network reaches 32x downsampling within its first 12 layers (MobileNet
-needs 24): a 3x3/2 convolution and four more stride-2 depthwise-separable blocks in the first six,
-then five 512-channel blocks and one 1024-channel block at 7x7. Fewer pixels per layer buy
-width at a budget: 144M multiply-accumulates against 0.5 MobileNet's 149M, and 65.3% top-1 against 63.7%.
+Zheng Qin, Zhaoning Zhang, Xiaotao Chen, Yuxing Peng (2018), "FD-MobileNet: Improved MobileNet with
+a Fast Downsampling Strategy", arXiv:1802.03750. The network reaches 32x downsampling within its
+first 12 layers (MobileNet needs 24): a 3x3/2 convolution and four more stride-2 depthwise-separable
+blocks in the first six, then five 512-channel blocks and one 1024-channel block at 7x7. Fewer pixels
+per layer buy width at a budget: 144M multiply-accumulates against 0.5 MobileNet's 149M, and 65.3%
+top-1 against 63.7%.
 
 Variants (the blocks are those of the table below; only strides change):
 
@@ -58,8 +59,8 @@ BLOCKS: list[tuple[int, int]] = [(c, s) for kind, c, s, _ in TABLE_1 if kind == 
 STRIDE_ONE = {"imagenet": (), "cifar": ("stem", 1), "tiny": ("stem",)}
 
 PAPER = (
-    "Qin, Zhang, Zhang, Yu, Wang, Ren (2018). FD-MobileNet: Improved MobileNet with a Fast "
-    "Downsampling Strategy. arXiv:1802.03750"
+    "Qin, Zhang, Chen, Peng (2018). FD-MobileNet: Improved MobileNet with a Fast Downsampling "
+    "Strategy. arXiv:1802.03750"
 )
 
 _PAPER_NOTE = (
