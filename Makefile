@@ -51,8 +51,11 @@ notebooks: install
 pair: install
 	$(BIN)/python -m smallnets_edu notebooks
 
+# Results go to benchmarks/results/ (JSON) and are printed as markdown tables; see the README.
 bench: install
-	$(BIN)/python benchmarks/run.py
+	$(BIN)/python benchmarks/bench_widgets.py
+	$(BIN)/python benchmarks/bench_models.py
+	$(BIN)/python benchmarks/bench_train.py
 
 # The course website, offline, from the outputs stored in the notebooks: book/_build/html/index.html
 book: install

@@ -44,12 +44,10 @@ from torch import nn
 from . import plots
 from .blocks import DepthwiseSeparable, make_divisible
 from .models.mobilenet_v2 import (
-    _STRIDES as _V2_STRIDES,
-)
-from .models.mobilenet_v2 import (
     TABLE2_LAST_CHANNELS,
     TABLE2_ROWS,
     TABLE2_STEM_CHANNELS,
+    VARIANT_STRIDES,
     InvertedResidual,
 )
 from .models.shufflenet_v1 import ShuffleUnit
@@ -371,13 +369,13 @@ def mobilenet_v2_rows(
     takes microseconds, fast enough for a slider. Rows: the first conv, the seven bottleneck rows, the
     last 1x1 conv, the average pool and the classifier.
     """
-    if variant not in _V2_STRIDES:
-        raise ValueError(f"variant must be one of {', '.join(_V2_STRIDES)}, got {variant!r}")
+    if variant not in VARIANT_STRIDES:
+        raise ValueError(f"variant must be one of {', '.join(VARIANT_STRIDES)}, got {variant!r}")
     if not width_mult > 0 or not expansion >= 1:
         raise ValueError(f"width_mult must be > 0 and expansion >= 1, got {width_mult!r} and {expansion!r}")
     if isinstance(resolution, bool) or not isinstance(resolution, int) or resolution < 1:
         raise ValueError(f"resolution must be a positive integer, got {resolution!r}")
-    stem_stride, row24_stride = _V2_STRIDES[variant]
+    stem_stride, row24_stride = VARIANT_STRIDES[variant]
     rows: list[Row] = []
     stem = make_divisible(TABLE2_STEM_CHANNELS * width_mult, 8)
     side = _side(resolution, stem_stride)

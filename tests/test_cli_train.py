@@ -153,3 +153,44 @@ def test_history_json_is_plain_json(fake_data, tmp_path):
     assert cli.main([*argv, "--out", str(tmp_path), "--no-progress"]) == 0
     raw = json.loads((tmp_path / "history.json").read_text())
     assert raw["model"] == "squeezenet1_1" and len(raw["epochs"]) == 1
+
+
+def test_family_options_reach_the_model(fake_data, monkeypatch, capsys):
+    built = {}
+    real_build = models.build
+
+    def build(name, **kwargs):
+        built.update(kwargs)
+        return real_build(name, **kwargs)
+
+    monkeypatch.setattr(models, "build", build)
+    argv = ["shufflenet_v1", "--width", "0.25", "--epochs", "1", "--batch-size", "32", "--budget", "smoke"]
+    argv += ["--option", "groups=8", "--option", "shuffle=false", "--no-progress"]
+    assert cli.main(argv) == 0
+    assert built["groups"] == 8 and built["shuffle"] is False
+
+
+def test_option_values_are_typed_like_the_defaults():
+    assert cli.parse_options("squeezenet1_1", ["squeeze_ratio=0.25", "freq=3", "bypass=simple"]) == {
+        "squeeze_ratio": 0.25,
+        "freq": 3,
+        "bypass": "simple",
+    }
+    assert cli.parse_options("mobilenet_v2", ["expansion=4.5"]) == {"expansion": 4.5}
+
+
+@pytest.mark.parametrize(
+    ("option", "message"),
+    [
+        ("groups", "takes KEY=VALUE"),
+        ("colour=red", "shufflenet_v1 has no option 'colour'; its options are: groups (default 3)"),
+        ("groups=three", "option groups of shufflenet_v1 takes a value like its default 3; got 'three'"),
+        ("shuffle=maybe", "option shuffle of shufflenet_v1 takes a value like its default True"),
+        ("groups=5", "groups must be one of"),
+    ],
+)
+def test_bad_options_exit_2_with_the_reason(fake_data, capsys, option, message):
+    argv = ["shufflenet_v1", "--budget", "smoke", "--no-progress", "--option", option]
+    assert cli.main(argv) == 2
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err

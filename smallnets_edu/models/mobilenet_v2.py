@@ -41,7 +41,7 @@ TABLE2_STEM_CHANNELS = 32
 TABLE2_LAST_CHANNELS = 1280
 
 # (stem stride, stride of the first c=24 row) per variant: see the table in the module docstring.
-_STRIDES = {"imagenet": (2, 2), "cifar": (1, 1), "tiny": (1, 2)}
+VARIANT_STRIDES = {"imagenet": (2, 2), "cifar": (1, 1), "tiny": (1, 2)}
 
 
 class InvertedResidual(nn.Module):
@@ -109,7 +109,7 @@ def build_mobilenet_v2(
             f"expansion (t) must be a number of at least 1, got {expansion!r}; the paper uses 6, "
             f"1 means no expansion layer"
         )
-    stem_stride, row24_stride = _STRIDES[variant]
+    stem_stride, row24_stride = VARIANT_STRIDES[variant]
     stem = make_divisible(TABLE2_STEM_CHANNELS * width_mult, 8)
     last = make_divisible(TABLE2_LAST_CHANNELS * max(1.0, width_mult), 8)
 

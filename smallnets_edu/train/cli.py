@@ -33,6 +33,13 @@ def build_parser(prog: str = "python -m smallnets_edu train") -> argparse.Argume
     parser.add_argument(
         "--variant", default=None, help="imagenet, cifar or tiny (default: from the dataset's image size)"
     )
+    parser.add_argument(
+        "--option",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="a family option, repeatable: --option groups=8 --option shuffle=false (see models.options)",
+    )
     parser.add_argument("--dataset", default="cifar10", help="dataset name (default cifar10; shapes offline)")
     parser.add_argument("--data-dir", default=None, help="where datasets are stored or downloaded")
     parser.add_argument("--epochs", type=int, default=None)
@@ -57,6 +64,49 @@ def default_variant(resolution: int) -> str:
     return "imagenet"
 
 
+def parse_options(model: str, pairs: Sequence[str]) -> dict[str, object]:
+    """``["groups=8", "shuffle=false"]`` -> ``{"groups": 8, "shuffle": False}``, typed like the defaults."""
+    from .. import models
+
+    allowed = models.options(model)
+    parsed: dict[str, object] = {}
+    for pair in pairs:
+        key, sep, text = pair.partition("=")
+        key, text = key.strip(), text.strip()
+        if not sep or not key:
+            raise ValueError(f"--option takes KEY=VALUE, e.g. --option groups=8; got {pair!r}")
+        if key not in allowed:
+            valid = ", ".join(f"{k} (default {v!r})" for k, v in allowed.items()) or "none"
+            raise ValueError(f"{model} has no option {key!r}; its options are: {valid}")
+        default = allowed[key]
+        try:
+            if isinstance(default, bool):
+                if text.lower() not in ("true", "false", "1", "0", "yes", "no"):
+                    raise ValueError
+                value: object = text.lower() in ("true", "1", "yes")
+            elif isinstance(default, (int, float)) or default is None:
+                value = _number(text, allow_text=default is None)
+            else:
+                value = text
+        except ValueError:
+            raise ValueError(
+                f"option {key} of {model} takes a value like its default {default!r}; got {text!r}"
+            ) from None
+        parsed[key] = value
+    return parsed
+
+
+def _number(text: str, allow_text: bool) -> object:
+    for kind in (int, float):
+        try:
+            return kind(text)
+        except ValueError:
+            pass
+    if allow_text:
+        return text
+    raise ValueError(text)
+
+
 def _say(ctx: distributed.Context, *args, file=None) -> None:
     if ctx.is_main:
         print(*args, file=file or sys.stdout, flush=True)
@@ -72,6 +122,7 @@ def run(args: argparse.Namespace) -> int:
 
     # Check the cheap things before loading (maybe downloading) any data.
     models.info(args.model)
+    family_options = parse_options(args.model, args.option)
     budget = budget_mod.get(args.budget)
     device = resolve_device(args.device)
     ctx = distributed.setup(device)
@@ -90,7 +141,13 @@ def run(args: argparse.Namespace) -> int:
 
     variant = args.variant or default_variant(int(dataset.resolution))
     torch.manual_seed(args.seed)  # the initial weights; DDP then copies rank 0's to every process
-    model = models.build(args.model, num_classes=dataset.num_classes, width_mult=args.width, variant=variant)
+    model = models.build(
+        args.model,
+        num_classes=dataset.num_classes,
+        width_mult=args.width,
+        variant=variant,
+        **family_options,
+    )
     # Recorded on the model so checkpoints can name (and load_model rebuild) the architecture.
     model.width_mult = float(args.width)
     model.num_classes = int(dataset.num_classes)
