@@ -195,6 +195,7 @@ def test_fire_bypass_adds_the_input():
         ({"freq": 0}, "freq"),
         ({"bypass": "residual"}, "bypass"),
         ({"bypass": "simple", "freq": 1}, "fire3"),
+        ({"batch_norm": "yes"}, "batch_norm"),
     ],
 )
 def test_option_values_are_checked(options, word):
@@ -254,3 +255,24 @@ def test_published_figures():
         _meta(entry["name"], **entry["options"])  # every option the entry names is buildable
     assert paper.lookup("squeezenet1_0", resolution=227, bypass="simple")["top1"] == 60.4
     assert paper.lookup("squeezenet1_1", resolution=224)["params"] == 1_235_496
+
+
+@pytest.mark.parametrize("name", ["squeezenet1_0", "squeezenet1_1"])
+def test_batch_norm_option(name):
+    """batch_norm=True: BatchNorm after every convolution but conv10, bias-free convolutions under it,
+    and class scores that can be negative; the default stays the paper's network, without BatchNorm."""
+    paper_net = models.build(name, variant="cifar", num_classes=10)
+    assert not any(isinstance(m, nn.BatchNorm2d) for m in paper_net.modules())
+    net = models.build(name, variant="cifar", num_classes=10, batch_norm=True)
+    convs = [m for m in net.features.modules() if isinstance(m, nn.Conv2d)]
+    norms = [m for m in net.features.modules() if isinstance(m, nn.BatchNorm2d)]
+    assert len(convs) == 1 + 8 * 3 and len(norms) == len(convs)
+    assert all(conv.bias is None for conv in convs)
+    assert [type(m) for m in net.classifier.conv10] == [nn.Conv2d]  # no ReLU on the class scores
+    # BatchNorm adds 2 parameters per channel and the biases go: the difference is the channel count.
+    channels = sum(conv.out_channels for conv in convs)
+    assert cost.count_params(net) == cost.count_params(paper_net) + channels
+    torch.manual_seed(0)
+    scores = net.eval()(torch.randn(4, 3, 32, 32))
+    assert (scores < 0).any()
+    assert cost.profile(net, 32).macs == cost.flop_counter_macs(net, 32)

@@ -15,7 +15,11 @@ fire9) take their sizes from five metaparameters (Section 3.3, Table 1)::
 
 SqueezeNet has no BatchNorm: every convolution has a bias and a ReLU (``ConvBNAct(..., bn=False)``).
 The classifier is torchvision's arrangement: dropout 0.5, conv10 (1x1 to ``num_classes``), ReLU,
-global average pooling.
+global average pooling. ``batch_norm=True`` (not in the paper) is the recipe of the CIFAR SqueezeNets
+in common use: BatchNorm after every convolution but conv10 (the convolutions then drop their biases)
+and no ReLU on the class scores. Trained from scratch for a few epochs, the published network tends
+to stay at chance (its logits start near zero and the ReLU on them blocks the gradient of every
+negative one); with BatchNorm it learns.
 
 Variants (max-pools are 3x3/2 with ceil rounding, as Caffe and torchvision; final map for the
 variant's intended input size):
@@ -246,13 +250,20 @@ class Fire(nn.Module):
     """SqueezeNet's Fire module: squeeze 1x1 -> (expand 1x1 | expand 3x3), concatenated.
 
     ``bypass``: ``"none"``; ``"identity"`` adds the input to the output (simple bypass, needs equal
-    channel counts); ``"conv"`` adds a 1x1 convolution of the input (complex bypass). Defined here rather
-    than in ``blocks`` because only SqueezeNet uses it; its convolutions are the shared blocks, so the
-    cost profile names them ``pointwise`` and ``conv``.
+    channel counts); ``"conv"`` adds a 1x1 convolution of the input (complex bypass). ``batch_norm``
+    puts BatchNorm after the three convolutions (not in the paper; see ``build_squeezenet1_0``).
+    Defined here rather than in ``blocks`` because only SqueezeNet uses it; its convolutions are the
+    shared blocks, so the cost profile names them ``pointwise`` and ``conv``.
     """
 
     def __init__(
-        self, in_channels: int, squeeze: int, expand1x1: int, expand3x3: int, bypass: str = "none"
+        self,
+        in_channels: int,
+        squeeze: int,
+        expand1x1: int,
+        expand3x3: int,
+        bypass: str = "none",
+        batch_norm: bool = False,
     ) -> None:
         super().__init__()
         out_channels = expand1x1 + expand3x3
@@ -263,9 +274,9 @@ class Fire(nn.Module):
                 f"an identity bypass needs as many input as output channels, got {in_channels} -> "
                 f"{out_channels}; use bypass='conv' (a 1x1 convolution on the shortcut)"
             )
-        self.squeeze = pointwise(in_channels, squeeze, bn=False)
-        self.expand1x1 = pointwise(squeeze, expand1x1, bn=False)
-        self.expand3x3 = ConvBNAct(squeeze, expand3x3, 3, bn=False)
+        self.squeeze = pointwise(in_channels, squeeze, bn=batch_norm)
+        self.expand1x1 = pointwise(squeeze, expand1x1, bn=batch_norm)
+        self.expand3x3 = ConvBNAct(squeeze, expand3x3, 3, bn=batch_norm)
         self.shortcut = (
             pointwise(in_channels, out_channels, act="none", bn=False) if bypass == "conv" else None
         )
@@ -321,7 +332,10 @@ def _build(
     incr_e: int,
     freq: int,
     bypass: str,
+    batch_norm: bool,
 ) -> SmallNet:
+    if not isinstance(batch_norm, bool):
+        raise ValueError(f"batch_norm must be True or False, got {batch_norm!r}")
     if bypass not in BYPASS_CHOICES:
         raise ValueError(
             f"bypass must be one of {', '.join(BYPASS_CHOICES)}, got {bypass!r}; 'simple' adds identity "
@@ -337,7 +351,7 @@ def _build(
         kernel, stride, padding = 3, (1 if variant == "cifar" else 2), 1
 
     layers: list[tuple[str, nn.Module]] = [
-        ("conv1", ConvBNAct(3, filters, kernel, stride, bn=False, padding=padding))
+        ("conv1", ConvBNAct(3, filters, kernel, stride, bn=batch_norm, padding=padding))
     ]
     if "conv1" in POOLS_AFTER[version]:
         layers.append(("maxpool1", nn.MaxPool2d(3, 2, ceil_mode=True)))
@@ -355,7 +369,7 @@ def _build(
                 f"{channels} -> {e1 + e3}; use bypass='complex' (1x1 conv shortcuts where counts differ) "
                 f"or metaparameters that change the width every second Fire module (freq=2)"
             )
-        layers.append((name, Fire(channels, s, e1, e3, mode)))
+        layers.append((name, Fire(channels, s, e1, e3, mode, batch_norm=batch_norm)))
         channels = e1 + e3
         if name in POOLS_AFTER[version]:
             layers.append((f"maxpool{name[4:]}", nn.MaxPool2d(3, 2, ceil_mode=True)))
@@ -365,7 +379,9 @@ def _build(
 
     classifier = nn.Sequential()
     classifier.add_module("dropout", nn.Dropout(0.5))
-    classifier.add_module("conv10", pointwise(channels, num_classes, bn=False))
+    # With BatchNorm the class scores are left unclipped: a ReLU on them only slows the start.
+    conv10_act = "none" if batch_norm else "relu"
+    classifier.add_module("conv10", pointwise(channels, num_classes, act=conv10_act, bn=False))
     classifier.add_module("avgpool10", nn.AdaptiveAvgPool2d(1))
     classifier.add_module("flatten", nn.Flatten(1))
 
@@ -374,7 +390,8 @@ def _build(
     for module in features.modules():
         if isinstance(module, nn.Conv2d):
             nn.init.kaiming_uniform_(module.weight)
-            nn.init.zeros_(module.bias)
+            if module.bias is not None:
+                nn.init.zeros_(module.bias)
     nn.init.normal_(classifier.conv10[0].weight, mean=0.0, std=0.01)
     nn.init.zeros_(classifier.conv10[0].bias)
 
@@ -394,12 +411,15 @@ def build_squeezenet1_0(
     incr_e: int = 128,
     freq: int = 2,
     bypass: str = "none",
+    batch_norm: bool = False,
 ) -> SmallNet:
     """SqueezeNet 1.0 (Iandola et al. 2016, arXiv:1602.07360, Table 1).
 
     Options are the paper's metaparameters (Section 3.3): ``squeeze_ratio`` (SR), ``pct3x3``,
     ``base_e``, ``incr_e``, ``freq``, and ``bypass`` in ``"none"``, ``"simple"`` (identity shortcuts
-    around fire3, 5, 7, 9) or ``"complex"`` (also 1x1-conv shortcuts around fire2, 4, 6, 8), Table 3.
+    around fire3, 5, 7, 9) or ``"complex"`` (also 1x1-conv shortcuts around fire2, 4, 6, 8), Table 3;
+    and ``batch_norm`` (default False, the paper's network; True adds BatchNorm after every convolution
+    but conv10 and drops the ReLU on the class scores, the usual recipe for training on CIFAR).
 
     Counts: at the defaults every Fire module has Table 1's parameters and the total is 1,248,424
     (torchvision agrees). The convolutions cost about 819M multiply-accumulates at 224x224 and 833M at
@@ -417,6 +437,7 @@ def build_squeezenet1_0(
         incr_e=incr_e,
         freq=freq,
         bypass=bypass,
+        batch_norm=batch_norm,
     )
 
 
@@ -432,6 +453,7 @@ def build_squeezenet1_1(
     incr_e: int = 128,
     freq: int = 2,
     bypass: str = "none",
+    batch_norm: bool = False,
 ) -> SmallNet:
     """SqueezeNet 1.1 (DeepScale's revision of Iandola et al. 2016, arXiv:1602.07360).
 
@@ -451,4 +473,5 @@ def build_squeezenet1_1(
         incr_e=incr_e,
         freq=freq,
         bypass=bypass,
+        batch_norm=batch_norm,
     )
