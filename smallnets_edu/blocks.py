@@ -195,6 +195,11 @@ def channel_shuffle(x: torch.Tensor, groups: int) -> torch.Tensor:
     n, c, h, w = x.shape
     if c % groups:
         raise ValueError(f"channel shuffle needs groups={groups} to divide the {c} channels")
+    if x.is_contiguous(memory_format=torch.channels_last) and not x.is_contiguous():
+        # Channels-last memory holds the channels of a pixel side by side: permuting them there keeps
+        # the layout, instead of handing every following layer an NCHW tensor to convert back.
+        nhwc = x.permute(0, 2, 3, 1).reshape(n, h, w, groups, c // groups).transpose(3, 4)
+        return nhwc.reshape(n, h, w, c).permute(0, 3, 1, 2)
     return x.view(n, groups, c // groups, h, w).transpose(1, 2).reshape(n, c, h, w)
 
 

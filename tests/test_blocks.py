@@ -78,6 +78,19 @@ def test_channel_shuffle_matches_torch_and_is_inverted_by_the_transposed_shuffle
     assert torch.equal(blocks.channel_shuffle(blocks.channel_shuffle(x, 4), 6), x)
 
 
+def test_channel_shuffle_keeps_channels_last_memory():
+    x = torch.randn(2, 12, 4, 5)
+    cl = x.contiguous(memory_format=torch.channels_last)
+    out = blocks.channel_shuffle(cl, 3)
+    assert torch.equal(out, blocks.channel_shuffle(x, 3))
+    assert out.is_contiguous(memory_format=torch.channels_last) and not out.is_contiguous()
+    # Gradients flow back through the channels-last path as through the plain one.
+    leaf = cl.clone().requires_grad_(True)
+    (blocks.channel_shuffle(leaf, 3) * torch.arange(12.0).view(1, 12, 1, 1)).sum().backward()
+    expected = torch.tensor(blocks.shuffle_permutation(12, 3)).argsort().float().view(1, 12, 1, 1)
+    assert torch.equal(leaf.grad, expected.expand_as(leaf))
+
+
 def test_channel_shuffle_lets_each_group_see_every_group():
     perm = blocks.shuffle_permutation(12, 3)
     for group in range(3):
