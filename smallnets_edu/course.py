@@ -81,9 +81,13 @@ def pair(lesson: Path) -> Path:
 
 
 def apply_output_policy(nb) -> int:
-    """Clear the outputs of cells tagged as varying; returns how many were cleared."""
+    """Clear the outputs of cells tagged as varying; returns how many were cleared.
+
+    Every cell also loses its execution timestamps, which would change the file on every run.
+    """
     cleared = 0
     for cell in nb.cells:
+        cell.metadata.pop("execution", None)
         if cell.cell_type == "code" and VARIES_TAG in cell.metadata.get("tags", []):
             cell.outputs, cell.execution_count = [], None
             cleared += 1

@@ -46,9 +46,20 @@ def test_output_policy_clears_only_tagged_cells():
     )
     drop = nbformat.v4.new_code_cell("t", outputs=[nbformat.v4.new_output("stream", text="3.2 s")])
     drop.metadata["tags"] = [course.VARIES_TAG]
+    keep.metadata["execution"] = {"iopub.status.idle": "2026-01-01T00:00:00Z"}
     nb.cells = [keep, drop]
     assert course.apply_output_policy(nb) == 1
     assert keep.outputs and not drop.outputs
+    assert "execution" not in keep.metadata  # timestamps would change the file on every run
+
+
+@pytest.mark.parametrize("notebook", sorted(course.NOTEBOOKS.glob("*.ipynb")), ids=lambda p: p.stem)
+def test_notebooks_carry_no_execution_timestamps(notebook):
+    import nbformat
+
+    nb = nbformat.read(notebook, as_version=4)
+    stamped = [i for i, cell in enumerate(nb.cells) if "execution" in cell.metadata]
+    assert not stamped, f"{notebook.name}: cells {stamped} keep timestamps; run `make notebooks`"
 
 
 @pytest.mark.parametrize("lesson", course.lessons(), ids=lambda p: p.stem)
