@@ -180,3 +180,18 @@ def test_published_figures():
     for entry in paper.figures("shufflenet_v1"):
         assert set(entry) >= {"name", "width_mult", "resolution", "options", "params", "macs", "top1"}
         assert entry["top1"] is None or 40 < entry["top1"] < 80
+
+
+def test_residual_branches_of_a_network_start_at_zero():
+    """Stride-1 units of a built network start as the identity (zero-scale last BatchNorm); the
+    stride-2 units and a unit built on its own keep a live branch."""
+    net = models.build("shufflenet_v1", variant="cifar", num_classes=10)
+    units = [m for m in net.modules() if isinstance(m, ShuffleUnit)]
+    assert len(units) == 16
+    for unit in units:
+        scale = unit.expand[1].weight
+        assert (scale == 0).all() if unit.stride == 1 else (scale != 0).all()
+    x = torch.rand(2, units[1].in_channels, 8, 8)  # non-negative, as after a ReLU
+    assert torch.equal(units[1].eval()(x), x)
+    alone = ShuffleUnit(48, 48, 3)
+    assert (alone.expand[1].weight != 0).all()

@@ -227,6 +227,14 @@ def build_shufflenet_v1(
     for name, module in layers.items():
         features.add_module(name, module)
     classifier = nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(in_channels, num_classes))
+    # Each stride-1 unit starts as the identity: the BatchNorm closing its residual branch starts at
+    # zero scale (Goyal et al. 2017, arXiv:1706.02677; torchvision's zero_init_residual). Without it,
+    # 16 residual sums at the usual learning rate of 0.1 blow the loss up in the first epoch (to 15-30 in
+    # our runs) and the network spends its short budget recovering. A unit built alone keeps the
+    # default initialisation, so its branch is live when a lesson probes it.
+    for module in features.modules():
+        if isinstance(module, ShuffleUnit) and module.stride == 1:
+            nn.init.zeros_(module.expand[1].weight)
     # Every strided layer is a 3x3 window with padding 1 (conv, max-pool, depthwise conv and the
     # shortcut's average pool all give ceil(n / 2)), so even a 1x1 input keeps a 1x1 map to the end.
     return SmallNet(features, classifier, min_resolution=1)
