@@ -150,3 +150,18 @@ def test_published_figures():
     assert paper.lookup("mobilenet_v2", 0.35, 96)["top1"] == pytest.approx(45.5)
     tv = [e for e in paper.figures("mobilenet_v2") if e["source"] == "torchvision"]
     assert tv and tv[0]["params"] == 3_504_872
+
+
+def test_residual_blocks_of_a_network_start_at_zero():
+    """Residual blocks of a built network start as the identity (zero-scale BatchNorm after the
+    projection); blocks without a shortcut, and a block built on its own, keep a live branch."""
+    net = models.build("mobilenet_v2", variant="cifar", num_classes=10)
+    blocks = [m for m in net.modules() if isinstance(m, InvertedResidual)]
+    assert sum(b.use_residual for b in blocks) == 10  # Table 2: n - 1 blocks per row
+    for block in blocks:
+        scale = block.project[1].weight
+        assert (scale == 0).all() if block.use_residual else (scale != 0).all()
+    residual = next(b for b in blocks if b.use_residual)
+    x = torch.randn(2, residual.in_channels, 8, 8)
+    assert torch.equal(residual.eval()(x), x)
+    assert (InvertedResidual(24, 24, 1, 6).project[1].weight != 0).all()
