@@ -28,9 +28,14 @@ $(STAMP): requirements.txt pyproject.toml
 
 install: $(STAMP)
 
+# JupyterLab refuses to start as root unless told to; a classroom container or cloud notebook often is
+# root, so say so and pass the flag there.
+ROOT_ARGS := $(if $(filter 0,$(shell id -u 2>/dev/null)),--allow-root)
+
 lab: install
 	@echo "Opening the course: the URL with its token is printed below. Start with 00_welcome.ipynb."
-	$(BIN)/jupyter lab --ServerApp.root_dir=notebooks $(LAB_ARGS)
+	@$(if $(ROOT_ARGS),echo "Running as root (a container?): starting JupyterLab with --allow-root.")
+	$(BIN)/jupyter lab --ServerApp.root_dir=notebooks $(ROOT_ARGS) $(LAB_ARGS)
 
 lint: install
 	$(BIN)/ruff check smallnets_edu tests lessons benchmarks

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import argparse
 import ast
-import sys
 
 from . import cost, models, paper
+from .cli_errors import guarded
+
+PROG = "python -m smallnets_edu cost"
 
 
 def _option(text: str) -> tuple[str, object]:
@@ -20,8 +22,9 @@ def _option(text: str) -> tuple[str, object]:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Entry point of ``python -m smallnets_edu cost``; returns the exit status."""
     parser = argparse.ArgumentParser(
-        prog="python -m smallnets_edu cost", description="Per-layer parameters, MACs and activation memory."
+        prog=PROG, description="Per-layer parameters, MACs and activation memory."
     )
     parser.add_argument("name", help=f"one of: {', '.join(models.names())}")
     parser.add_argument("--width", type=float, default=1.0, help="width multiplier (alpha)")
@@ -39,18 +42,26 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--all-layers", action="store_true", help="also list layers without cost")
     args = parser.parse_args(argv)
+    return guarded(PROG, lambda: report(args))
+
+
+def report(args: argparse.Namespace) -> int:
+    """Print the cost table of the network ``args`` describe; raises ValueError on bad input."""
     small = {"imagenet": 224, "cifar": 32, "tiny": 64}
-    resolution = args.resolution or small[args.variant]
-    classes = args.classes or (1000 if args.variant == "imagenet" else 10)
-    options = dict(args.option)
-    try:
-        model = models.build(
-            args.name, num_classes=classes, width_mult=args.width, variant=args.variant, **options
+    # 0 is a value to refuse, not a missing one: only None takes the default.
+    resolution = small[args.variant] if args.resolution is None else args.resolution
+    classes = (1000 if args.variant == "imagenet" else 10) if args.classes is None else args.classes
+    if resolution < 1:
+        raise ValueError(
+            f"--resolution must be a positive number of pixels (e.g. 224 or 32), got {resolution}"
         )
-        prof = cost.profile(model, resolution, name=args.name)
-    except ValueError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
+    if classes < 1:
+        raise ValueError(f"--classes must be a positive number of classes (e.g. 1000 or 10), got {classes}")
+    options = dict(args.option)
+    model = models.build(
+        args.name, num_classes=classes, width_mult=args.width, variant=args.variant, **options
+    )
+    prof = cost.profile(model, resolution, name=args.name)
     print(prof.table(costly_only=not args.all_layers))
     print()
     print(prof.summary())

@@ -41,6 +41,7 @@ from torch import nn
 
 from . import budget as budget_mod
 from . import cost, models, plots
+from .files import atomic_write_text
 
 CACHE_ENV = "SMALLNETS_CACHE"
 DEFAULT_CACHE = Path("~/.cache/smallnets-edu")
@@ -142,10 +143,7 @@ def cached(
     cache_stats["misses"] += 1
     entry = {"key": key, "saved": time.strftime("%Y-%m-%d %H:%M:%S"), "value": value}
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        tmp.write_text(json.dumps(entry, indent=1, allow_nan=True) + "\n", encoding="utf-8")
-        os.replace(tmp, path)
+        atomic_write_text(path, json.dumps(entry, indent=1, allow_nan=True) + "\n")
     except OSError as error:
         warnings.warn(f"could not write the showdown cache at {path}: {error}", stacklevel=2)
     return value, False

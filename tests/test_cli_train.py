@@ -18,10 +18,6 @@ from smallnets_edu import __main__ as cli_main
 from smallnets_edu import data, models, train
 from smallnets_edu.train import cli
 
-needs_mobilenet_v2 = pytest.mark.skipif(
-    "mobilenet_v2" not in models.names(), reason="mobilenet_v2 is not registered yet"
-)
-
 
 def small_dataset() -> data.Dataset:
     g = torch.Generator().manual_seed(0)
@@ -87,7 +83,6 @@ def test_unknown_model_exits_2_without_traceback():
     assert "Traceback" not in done.stderr
 
 
-@needs_mobilenet_v2
 def test_train_writes_checkpoints_and_history_and_prints_accuracy(fake_data, tmp_path, capsys):
     out = tmp_path / "run"
     argv = ["train", "mobilenet_v2", "--width", "0.25", "--epochs", "1", "--batch-size", "32"]
@@ -101,7 +96,13 @@ def test_train_writes_checkpoints_and_history_and_prints_accuracy(fake_data, tmp
     printed = capsys.readouterr().out
     assert f"final test accuracy {history.final_test_acc:.2%}" in printed
     meta = train.load_checkpoint(out / "last.pt")["model"]
-    assert meta == {"name": "mobilenet_v2", "variant": "cifar", "num_classes": 4, "width_mult": 0.25}
+    assert meta == {
+        "name": "mobilenet_v2",
+        "variant": "cifar",
+        "num_classes": 4,
+        "width_mult": 0.25,
+        "options": {"expansion": 6},
+    }
     assert fake_data[0]["name"] == "cifar10"  # the default dataset
 
     # Resuming continues the same run for the extra epoch.
@@ -127,7 +128,6 @@ def test_train_writes_checkpoints_and_history_and_prints_accuracy(fake_data, tmp
         (["--variant", "planet"], "variant"),
     ],
 )
-@needs_mobilenet_v2
 def test_bad_settings_exit_2_with_the_reason(fake_data, capsys, extra, message):
     assert cli.main(["mobilenet_v2", "--no-progress", *extra]) == 2
     err = capsys.readouterr().err
@@ -147,8 +147,6 @@ def test_malformed_numbers_are_argparse_errors(capsys):
 
 
 def test_history_json_is_plain_json(fake_data, tmp_path):
-    if "squeezenet1_1" not in models.names():
-        pytest.skip("squeezenet1_1 is not registered yet")
     argv = ["squeezenet1_1", "--width", "0.25", "--epochs", "1", "--batch-size", "32", "--budget", "smoke"]
     assert cli.main([*argv, "--out", str(tmp_path), "--no-progress"]) == 0
     raw = json.loads((tmp_path / "history.json").read_text())

@@ -65,8 +65,8 @@ def test_unknown_name_lists_the_valid_names():
 @pytest.mark.parametrize(
     "kwargs, message",
     [
-        ({"width_mult": 0}, "width_mult must be a number greater than 0"),
-        ({"width_mult": -0.5}, "width_mult must be a number greater than 0"),
+        ({"width_mult": 0}, "width_mult must be a finite number greater than 0"),
+        ({"width_mult": -0.5}, "width_mult must be a finite number greater than 0"),
         ({"num_classes": 0}, "num_classes must be a positive integer"),
         ({"num_classes": 2.5}, "num_classes must be a positive integer"),
         ({"variant": "mnist"}, "no 'mnist' variant"),

@@ -118,7 +118,7 @@ def test_width_truncation():
 
 
 def test_options():
-    assert models.options("fd_mobilenet") == {}
+    assert models.options("fd_mobilenet") == {"classifier_init": "scaled"}
     with pytest.raises(ValueError, match="width_mult"):
         models.build("fd_mobilenet", width_mult=0)
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import pickle
-import tempfile
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -18,6 +17,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from ..files import atomic_write
 from . import download as dl
 from .core import CorruptDataError, Dataset, DatasetUnavailable, Split, make_dataset
 
@@ -48,13 +48,7 @@ def save_cache(path: Path, ds: Dataset, *, verified: bool) -> None:
         "std": list(ds.std),
         "verified": verified,
     }
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            torch.save(payload, f)
-        os.replace(tmp, path)
-    finally:
-        Path(tmp).unlink(missing_ok=True)
+    atomic_write(path, lambda f: torch.save(payload, f))
 
 
 def load_cache(path: Path, *, need_verified: bool) -> Dataset | None:
@@ -347,6 +341,12 @@ def load_imagefolder(root: str | Path | None, resolution: int | None) -> Dataset
     """``root/train/<class>/*`` and ``root/val/<class>/*`` (or ``root/test/...``), PNG or JPEG."""
     if root is None:
         raise ValueError("the imagefolder dataset needs root=<folder holding train/ and val/ (or test/)>")
+    if resolution is not None and (
+        isinstance(resolution, bool) or not isinstance(resolution, int) or resolution < 1
+    ):
+        raise ValueError(
+            f"resolution must be a positive number of pixels (e.g. 32 or 64), got {resolution!r}"
+        )
     root = Path(root).expanduser()
     if not root.is_dir():
         raise ValueError(f"image folder {root} does not exist (expected {root}/train/<class>/<images>)")

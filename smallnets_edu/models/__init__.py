@@ -7,6 +7,28 @@
 
 # Importing the family modules registers their names.
 from . import effnet, fd_mobilenet, mobilenet_v1, mobilenet_v2, shufflenet_v1, squeezenet  # noqa: F401
-from ._registry import VARIANTS, SmallNet, build, info, names, options, register
+from ._registry import (
+    MAX_PARAMETERS,
+    MAX_WIDTH,
+    VARIANTS,
+    BuildSpec,
+    SmallNet,
+    build,
+    info,
+    names,
+    options,
+    register,
+)
 
-__all__ = ["VARIANTS", "SmallNet", "build", "info", "names", "options", "register"]
+__all__ = [
+    "MAX_PARAMETERS",
+    "MAX_WIDTH",
+    "VARIANTS",
+    "BuildSpec",
+    "SmallNet",
+    "build",
+    "info",
+    "names",
+    "options",
+    "register",
+]

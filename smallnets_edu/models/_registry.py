@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 import inspect
+import math
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 import torch
 from torch import nn
 
 VARIANTS = ("imagenet", "cifar", "tiny")
+# The papers build widths up to 2x (ShuffleNet 2x); 4x leaves room to explore, and above it a network of
+# the course would outgrow a laptop's memory long before it taught anything new.
+MAX_WIDTH = 4.0
+# About 0.4 GB of float32 weights and 1.6 GB to train them (gradients and momentum): the largest network
+# the course builds. MobileNet at 4x holds 67M parameters.
+MAX_PARAMETERS = 100_000_000
 
 
 @dataclass(frozen=True)
@@ -56,6 +64,98 @@ def options(name: str) -> dict[str, object]:
     }
 
 
+@dataclass(frozen=True)
+class BuildSpec:
+    """Everything :func:`build` needs to make a network again: family, variant, width, classes, options.
+
+    ``build`` records one on every model it makes (``model.spec``), with every family option filled in,
+    defaults included; checkpoints store it as plain data, so ``train.load_model(path)`` rebuilds
+    exactly the network that was trained.
+    """
+
+    name: str
+    variant: str
+    num_classes: int
+    width_mult: float
+    options: dict[str, Any] = field(default_factory=dict)
+
+    FIELDS = ("name", "variant", "num_classes", "width_mult", "options")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {key: (dict(self.options) if key == "options" else getattr(self, key)) for key in self.FIELDS}
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> BuildSpec:
+        missing = [key for key in cls.FIELDS if d.get(key) is None]
+        if missing:
+            raise ValueError(f"the build description {d!r} lacks {', '.join(missing)}")
+        return cls(
+            str(d["name"]),
+            str(d["variant"]),
+            int(d["num_classes"]),
+            float(d["width_mult"]),
+            dict(d["options"]),
+        )
+
+    def build(self) -> nn.Module:
+        """A new network, initialised afresh, with exactly this architecture."""
+        return build(
+            self.name,
+            num_classes=self.num_classes,
+            width_mult=self.width_mult,
+            variant=self.variant,
+            **self.options,
+        )
+
+    def describe(self) -> str:
+        """``shufflenet_v1 (cifar, width 0.5, 10 classes, groups=8)``: options shown where not default."""
+        defaults = options(self.name) if self.name in _REGISTRY else {}
+        changed = [f"{k}={v!r}" for k, v in self.options.items() if defaults.get(k, object()) != v]
+        details = [self.variant, f"width {self.width_mult:g}", f"{self.num_classes} classes", *changed]
+        return f"{self.name} ({', '.join(details)})"
+
+    def differences(self, other: BuildSpec) -> list[str]:
+        """``["groups: 8 here, 3 there", ...]``: every field (options one by one) where the specs differ."""
+        mine, theirs = self.to_dict(), other.to_dict()
+        mine.update({f"option {k}": v for k, v in mine.pop("options").items()})
+        theirs.update({f"option {k}": v for k, v in theirs.pop("options").items()})
+        unset = "not set"
+        return [
+            f"{key}: {mine.get(key, unset)!r} here, {theirs.get(key, unset)!r} there"
+            for key in dict.fromkeys([*mine, *theirs])
+            if mine.get(key, unset) != theirs.get(key, unset)
+        ]
+
+
+def _check_size(name: str, make: Callable[[], nn.Module], width_mult: float) -> None:
+    """Refuse a network too large to train here, saying how much memory it would take.
+
+    The network is first built on PyTorch's ``meta`` device (shapes only, no memory, no random numbers
+    drawn), so a width of 100 fails at once with its size instead of after a long allocation.
+    """
+    with torch.random.fork_rng(devices=[]), torch.device("meta"):
+        count = sum(p.numel() for p in make().parameters())
+    if count <= MAX_PARAMETERS and width_mult <= MAX_WIDTH:
+        return
+    gib = count * 4 / 2**30
+    why = (
+        f"width_mult={width_mult:g} is above the ceiling of {MAX_WIDTH:g}"
+        if width_mult > MAX_WIDTH
+        else f"that is above the ceiling of {MAX_PARAMETERS / 1e6:.0f}M parameters"
+    )
+    raise ValueError(
+        f"{name} with these settings would have {count / 1e6:,.1f}M parameters ({gib:,.1f} GiB of float32 "
+        f"weights, about {4 * gib:,.1f} GiB to train): {why}; use a smaller width_mult or option value "
+        f"(the papers go up to width 2)"
+    )
+
+
+def _check_option_values(name: str, opts: dict[str, Any]) -> None:
+    for key, value in opts.items():
+        if isinstance(value, float) and not math.isfinite(value):
+            raise ValueError(f"option {key} of {name} must be a finite number, got {value!r}")
+
+
 def build(
     name: str, *, num_classes: int = 1000, width_mult: float = 1.0, variant: str = "imagenet", **opts
 ) -> nn.Module:
@@ -69,8 +169,16 @@ def build(
     entry = info(name)
     if isinstance(num_classes, bool) or not isinstance(num_classes, int) or num_classes < 1:
         raise ValueError(f"num_classes must be a positive integer, got {num_classes!r}")
-    if isinstance(width_mult, bool) or not isinstance(width_mult, (int, float)) or not width_mult > 0:
-        raise ValueError(f"width_mult must be a number greater than 0, got {width_mult!r}")
+    if (
+        isinstance(width_mult, bool)
+        or not isinstance(width_mult, (int, float))
+        or not math.isfinite(width_mult)
+        or not width_mult > 0
+    ):
+        raise ValueError(
+            f"width_mult must be a finite number greater than 0 (the papers use 0.25 to 2), "
+            f"got {width_mult!r}"
+        )
     if variant not in entry.variants:
         hint = "" if variant in VARIANTS else f" (variants are {', '.join(VARIANTS)})"
         raise ValueError(f"{name} has no {variant!r} variant{hint}; it supports: {', '.join(entry.variants)}")
@@ -79,7 +187,17 @@ def build(
     if unknown:
         listed = ", ".join(f"{k}={v!r}" for k, v in valid.items()) or "none"
         raise ValueError(f"unknown option(s) {', '.join(unknown)} for {name}; its options are: {listed}")
-    model = entry.builder(num_classes=num_classes, width_mult=float(width_mult), variant=variant, **opts)
+    _check_option_values(name, opts)
+    spec = BuildSpec(name, variant, num_classes, float(width_mult), {**valid, **opts})
+
+    def make() -> nn.Module:
+        return entry.builder(num_classes=num_classes, width_mult=spec.width_mult, variant=variant, **opts)
+
+    if width_mult > 2 or any(isinstance(v, (int, float)) and v != valid[k] for k, v in opts.items()):
+        # Within the papers' widths and at the default options every network is small: no need to look.
+        _check_size(name, make, spec.width_mult)
+    model = make()
+    model.spec = spec
     model.name = name
     model.variant = variant
     return model

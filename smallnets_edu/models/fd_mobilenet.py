@@ -29,6 +29,8 @@ code uses ``AvgPool2d(7)``, which only fits 224x224 inputs), so any input of at 
 
 from __future__ import annotations
 
+import math
+
 from torch import nn
 
 from ..blocks import ConvBNAct, DepthwiseSeparable
@@ -125,13 +127,26 @@ def width(channels: int, width_mult: float) -> int:
     return max(1, int(channels * width_mult))
 
 
+CLASSIFIER_INITS = ("scaled", "paper")
+PAPER_CLASSES = 1000  # the class count the authors' classifier initialisation was made for
+
+
 @register("fd_mobilenet", paper=PAPER)
-def build_fd_mobilenet(*, num_classes: int, width_mult: float, variant: str) -> SmallNet:
+def build_fd_mobilenet(
+    *, num_classes: int, width_mult: float, variant: str, classifier_init: str = "scaled"
+) -> SmallNet:
     """FD-MobileNet (Qin et al. 2018, arXiv:1802.03750), the authors' architecture.
 
     ``width_mult`` is the paper's "1x / 0.5x / 0.25x" (any value > 0 works): every layer gets
     ``int(c * width_mult)`` channels, truncated as in the authors' code, with at least 1. BatchNorm and
     ReLU follow every convolution; no dropout.
+
+    ``classifier_init``: the authors initialise the FC layer Kaiming-normal with fan-out, i.e. standard
+    deviation sqrt(2 / classes), made for ImageNet's 1000 classes. At 10 classes that is 10x larger and
+    the first loss is about 8 instead of ln 10 = 2.3 (the network spends its first steps undoing it).
+    ``"scaled"`` (default) keeps the 1000-class standard deviation for smaller heads, sqrt(2 / max(classes,
+    1000)): identical to the authors' at 1000 classes or more, a first loss near ln(classes) below.
+    ``"paper"`` is the authors' own, at any class count (lesson 07 shows its effect).
 
     Counts at 224x224, 1000 classes (multiply-accumulates of convolutions and FC / parameters with
     BatchNorm and FC bias): 1x 144.5M / 2,901,288; 0.5x 40.1M / 993,928; 0.25x 12.0M / 383,160.
@@ -140,6 +155,11 @@ def build_fd_mobilenet(*, num_classes: int, width_mult: float, variant: str) -> 
     1x, because that count adds one operation for every ReLU output, every value entering the pooling
     layer and every FC bias, which the papers (and :mod:`smallnets_edu.cost`) do not count.
     """
+    if classifier_init not in CLASSIFIER_INITS:
+        raise ValueError(
+            f"classifier_init must be one of {', '.join(CLASSIFIER_INITS)}, got {classifier_init!r}: "
+            f"'scaled' keeps the 1000-class head's scale at any class count, 'paper' is the authors' own"
+        )
     small = STRIDE_ONE[variant]
     stem = width(STEM_CHANNELS, width_mult)
     features = nn.Sequential()
@@ -162,6 +182,10 @@ def build_fd_mobilenet(*, num_classes: int, width_mult: float, variant: str) -> 
         elif isinstance(module, nn.BatchNorm2d):
             nn.init.ones_(module.weight)
             nn.init.zeros_(module.bias)
-    nn.init.kaiming_normal_(classifier[-1].weight, mode="fan_out")
-    nn.init.zeros_(classifier[-1].bias)
+    fc = classifier[-1]
+    if classifier_init == "paper":
+        nn.init.kaiming_normal_(fc.weight, mode="fan_out")
+    else:
+        nn.init.normal_(fc.weight, std=math.sqrt(2.0 / max(num_classes, PAPER_CLASSES)))
+    nn.init.zeros_(fc.bias)
     return SmallNet(features, classifier, min_resolution=1)

@@ -2,7 +2,8 @@
 
 Writes ``last.pt``, ``best.pt`` and ``history.json`` into ``--out`` and prints the final test accuracy.
 The same command under ``torchrun --nproc-per-node N`` trains data-parallel (see ``distributed``).
-Bad input prints one line saying what is wrong and exits with status 2, without a traceback.
+Bad input prints one line saying what is wrong and exits with status 2, without a traceback
+(:mod:`smallnets_edu.cli_errors`); a run that diverges exits with status 1.
 """
 
 from __future__ import annotations
@@ -12,11 +13,12 @@ import contextlib
 import io
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
-from . import distributed
+from ..cli_errors import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_USAGE, guarded
+from . import distributed, run_folder
 
-EXIT_USAGE = 2
-EXIT_INTERRUPTED = 130  # the shell's convention for a program stopped by Ctrl-C
+__all__ = ["EXIT_FAILED", "EXIT_INTERRUPTED", "EXIT_USAGE", "build_parser", "main", "parse_options", "run"]
 
 
 def build_parser(prog: str = "python -m smallnets_edu train") -> argparse.ArgumentParser:
@@ -40,8 +42,24 @@ def build_parser(prog: str = "python -m smallnets_edu train") -> argparse.Argume
         metavar="KEY=VALUE",
         help="a family option, repeatable: --option groups=8 --option shuffle=false (see models.options)",
     )
-    parser.add_argument("--dataset", default="cifar10", help="dataset name (default cifar10; shapes offline)")
+    parser.add_argument(
+        "--dataset",
+        default="cifar10",
+        help="cifar10 (default), cifar100, tinyimagenet, shapes (offline), or imagefolder (your own images: "
+        "--data-dir holding train/<class>/ and val/<class>/ or test/<class>/)",
+    )
     parser.add_argument("--data-dir", default=None, help="where datasets are stored or downloaded")
+    parser.add_argument(
+        "--resolution",
+        type=int,
+        default=None,
+        help="resize images to this side (imagefolder: needed unless all images share one square size)",
+    )
+    parser.add_argument(
+        "--no-verify",
+        action="store_true",
+        help="accept a CIFAR / Tiny-ImageNet copy you prepared yourself (skip the official md5 checks)",
+    )
     parser.add_argument("--epochs", type=int, default=None)
     parser.add_argument("--batch-size", type=int, default=None, help="global batch size (over all processes)")
     parser.add_argument("--lr", type=float, default=None, help="peak learning rate")
@@ -49,6 +67,9 @@ def build_parser(prog: str = "python -m smallnets_edu train") -> argparse.Argume
     parser.add_argument("--budget", default=None, help="smoke, laptop or full")
     parser.add_argument("--out", default=None, help="folder for last.pt, best.pt and history.json")
     parser.add_argument("--resume", default=None, metavar="CKPT", help="continue from a last.pt")
+    parser.add_argument(
+        "--overwrite", action="store_true", help="replace the run that --out holds (its files are deleted)"
+    )
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--device", default=None, help="cpu, cuda or mps (default: the fastest present)")
     parser.add_argument("--no-progress", action="store_true", help="no progress bars")
@@ -112,12 +133,46 @@ def _say(ctx: distributed.Context, *args, file=None) -> None:
         print(*args, file=file or sys.stdout, flush=True)
 
 
+def check_paths(args: argparse.Namespace) -> None:
+    """Check --out, --data-dir and --resume before any data is loaded (or downloaded)."""
+    if args.data_dir is not None:
+        where = Path(args.data_dir).expanduser()
+        if where.exists() and not where.is_dir():
+            raise ValueError(
+                f"--data-dir {where} is a file; pass the folder that holds (or will hold) the data"
+            )
+        if args.dataset == "imagefolder" and not where.is_dir():
+            raise ValueError(f"--data-dir {where} does not exist; pass the folder holding train/ and val/")
+    elif args.dataset == "imagefolder":
+        raise ValueError(
+            "--dataset imagefolder needs --data-dir DIR, the folder holding train/ and val/ (or test/)"
+        )
+    if args.resume is not None and not Path(args.resume).exists():
+        raise ValueError(f"--resume {args.resume} does not exist; pass the last.pt of the run to continue")
+    if args.out is not None:
+        run_folder.check(args.out, resume=args.resume, overwrite=args.overwrite)
+
+
+def load_dataset(args: argparse.Namespace, budget):
+    """The dataset the arguments name: a course dataset (with the offline fallback) or your own images."""
+    from .. import data
+
+    if args.dataset == "imagefolder":
+        return data.load("imagefolder", root=args.data_dir, resolution=args.resolution)
+    if args.no_verify or args.resolution is not None:
+        # Your own copy, or another size: load exactly that, without the offline fallback.
+        return data.load(
+            args.dataset, data_dir=args.data_dir, verify=not args.no_verify, resolution=args.resolution
+        )
+    return data.for_lesson(args.dataset, budget=budget, data_dir=args.data_dir, download=True)
+
+
 def run(args: argparse.Namespace) -> int:
     """Train as ``args`` says; returns the exit status. Raises ValueError on bad input."""
     import torch
 
     from .. import budget as budget_mod
-    from .. import data, models
+    from .. import models
     from .loop import fit, resolve_device
 
     # Check the cheap things before loading (maybe downloading) any data.
@@ -125,13 +180,14 @@ def run(args: argparse.Namespace) -> int:
     family_options = parse_options(args.model, args.option)
     budget = budget_mod.get(args.budget)
     device = resolve_device(args.device)
+    check_paths(args)
     ctx = distributed.setup(device)
 
     def load():
         # for_lesson prints its own notice when it falls back to the offline dataset; once is enough.
         quiet = contextlib.nullcontext() if ctx.is_main else contextlib.redirect_stderr(io.StringIO())
         with quiet:
-            return data.for_lesson(args.dataset, budget=budget, data_dir=args.data_dir, download=True)
+            return load_dataset(args, budget)
 
     # Rank 0 downloads first; the others then find the files instead of racing to write them.
     dataset = load() if ctx.is_main else None
@@ -148,9 +204,6 @@ def run(args: argparse.Namespace) -> int:
         variant=variant,
         **family_options,
     )
-    # Recorded on the model so checkpoints can name (and load_model rebuild) the architecture.
-    model.width_mult = float(args.width)
-    model.num_classes = int(dataset.num_classes)
 
     history = fit(
         model,
@@ -164,8 +217,26 @@ def run(args: argparse.Namespace) -> int:
         seed=args.seed,
         out_dir=args.out,
         resume=args.resume,
+        overwrite=args.overwrite,
         progress=not args.no_progress,
     )
+    if history.diverged:
+        last = history.epochs[-1]
+        if history.best_epoch:
+            kept = (
+                f"best.pt in {args.out} holds epoch {history.best_epoch}" if args.out else "nothing was saved"
+            )
+            kept += f" (test accuracy {history.best_test_acc:.2%})"
+        else:
+            kept = "no epoch finished before it, so no weights were kept"
+        where = f"; its history is in {args.out}/history.json" if args.out else ""
+        _say(
+            ctx,
+            f"{parser_prog(args)}: error: training diverged at epoch {last['epoch']} "
+            f"(loss {last['train_loss']}): {kept}{where}. Try a lower --lr.",
+            file=sys.stderr,
+        )
+        return EXIT_FAILED
     if not history.epochs:
         _say(ctx, "stopped before the first epoch finished; nothing to report")
         return EXIT_INTERRUPTED if history.interrupted else 0
@@ -189,24 +260,22 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
+def parser_prog(args: argparse.Namespace) -> str:
+    return getattr(args, "prog", "python -m smallnets_edu train")
+
+
 def main(argv: Sequence[str] | None = None, prog: str = "python -m smallnets_edu train") -> int:
     """Entry point of ``python -m smallnets_edu train``; returns the exit status."""
     parser = build_parser(prog)
     args = parser.parse_args(argv)  # bad syntax: argparse prints usage and exits with status 2
+    args.prog = parser.prog
     try:
-        return run(args)
-    except ValueError as e:
-        # Bad model, dataset, budget or setting: one clear line, no traceback.
-        try:
-            ctx = distributed.from_env()
-        except ValueError:
-            ctx = distributed.Context()
-        _say(ctx, f"{parser.prog}: error: {e}", file=sys.stderr)
-        return EXIT_USAGE
-    except KeyboardInterrupt:
-        # Ctrl-C outside the training loop (while loading data, say).
-        print("interrupted", file=sys.stderr)
-        return EXIT_INTERRUPTED
+        ctx = distributed.from_env()
+    except ValueError:
+        ctx = distributed.Context()
+    try:
+        # Under torchrun only rank 0 speaks: every rank meets the same error.
+        return guarded(parser.prog, lambda: run(args), say=lambda text: _say(ctx, text, file=sys.stderr))
     finally:
         distributed.cleanup()
 

@@ -15,6 +15,8 @@ from typing import Any
 
 import torch
 
+from ..files import atomic_write_text
+
 # The keys of one epoch's record, in the order tables show them.
 EPOCH_KEYS = (
     "epoch",
@@ -39,7 +41,9 @@ class History:
     ``epochs`` holds one dict per finished epoch with the keys of ``EPOCH_KEYS`` (accuracies are
     fractions in [0, 1], ``lr`` is the learning rate of the epoch's last step, ``seconds`` the epoch's
     wall time including the evaluation, ``images_per_second`` the training throughput alone).
-    ``interrupted`` is True when Ctrl-C stopped the run; ``config`` holds the settings it ran with.
+    ``interrupted`` is True when Ctrl-C stopped the run; ``diverged`` when the training loss stopped
+    being a finite number (the last record is that epoch's, kept so the curve shows it; it never counts
+    as the best epoch); ``config`` holds the settings it ran with.
     """
 
     model: str = "model"
@@ -47,6 +51,7 @@ class History:
     best_test_acc: float = 0.0
     best_epoch: int = 0
     interrupted: bool = False
+    diverged: bool = False
     config: dict[str, Any] = field(default_factory=dict)
 
     # -- growing it -------------------------------------------------------------------------------------
@@ -91,6 +96,8 @@ class History:
             f"best {self.best_test_acc:.1%} at epoch {self.best_epoch}, "
             f"{last['images_per_second']:,.0f} training images/s"
         )
+        if self.diverged:
+            return text + f" (diverged at epoch {last['epoch']})"
         return text + (" (interrupted: the best weights were loaded)" if self.interrupted else "")
 
     def __repr__(self) -> str:
@@ -103,7 +110,7 @@ class History:
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> History:
-        known = {"model", "epochs", "best_test_acc", "best_epoch", "interrupted", "config"}
+        known = {"model", "epochs", "best_test_acc", "best_epoch", "interrupted", "diverged", "config"}
         unknown = sorted(set(d) - known)
         if unknown:
             raise ValueError(f"not a training history: unexpected keys {', '.join(unknown)}")
@@ -113,17 +120,13 @@ class History:
             best_test_acc=float(d.get("best_test_acc", 0.0)),
             best_epoch=int(d.get("best_epoch", 0)),
             interrupted=bool(d.get("interrupted", False)),
+            diverged=bool(d.get("diverged", False)),
             config=dict(d.get("config", {})),
         )
 
     def to_json(self, path: str | os.PathLike) -> Path:
         """Write the history as JSON (atomically: a reader never sees half a file)."""
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        tmp.write_text(json.dumps(self.to_dict(), indent=1, allow_nan=True) + "\n")
-        os.replace(tmp, path)
-        return path
+        return atomic_write_text(path, json.dumps(self.to_dict(), indent=1, allow_nan=True) + "\n")
 
     @classmethod
     def from_json(cls, path: str | os.PathLike) -> History:

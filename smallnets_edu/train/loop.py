@@ -25,7 +25,7 @@ import torch
 from torch import nn
 
 from .. import budget as budget_mod
-from . import checkpoint, distributed
+from . import checkpoint, distributed, run_folder
 from .history import Evaluation, History
 
 if TYPE_CHECKING:
@@ -375,6 +375,7 @@ def fit(
     seed: int = 0,
     out_dir: str | None = None,
     resume: str | None = None,
+    overwrite: bool = False,
     progress: bool = True,
     live_plot: bool = False,
     train_size: int | None = None,
@@ -398,8 +399,12 @@ def fit(
 
     With ``out_dir``, ``last.pt`` is written after every epoch, ``best.pt`` whenever the test accuracy
     improves, and ``history.json`` alongside; ``resume="out/last.pt"`` continues such a run where it
-    stopped, with the same result as an uninterrupted run. Ctrl-C stops cleanly: the best weights so far
-    are loaded into the model and the history so far is returned with ``interrupted=True``.
+    stopped, with the same result as an uninterrupted run. A folder that holds another run is refused
+    unless ``overwrite=True`` (which deletes its files first); while training, the folder is locked
+    against a second run. Ctrl-C stops cleanly: the best weights so far are loaded into the model and
+    the history so far is returned with ``interrupted=True``. A run whose loss stops being finite stops
+    with ``diverged=True``, the diverged epoch as its last record and the best weights (if any epoch
+    finished) loaded; nothing of the diverged epoch is saved.
 
     Under ``torchrun --nproc-per-node N`` the same call trains with DistributedDataParallel: each process
     takes ``batch_size // N`` images of every batch, metrics are summed over processes, and only rank 0
@@ -413,7 +418,7 @@ def fit(
     from .. import data as data_mod  # imported here: the data layer sits to the left of train
 
     budget = budget_mod.get(budget) if not isinstance(budget, budget_mod.Budget) else budget
-    saved = checkpoint.load(resume) if resume is not None else None
+    saved = checkpoint.load(resume, resume=True) if resume is not None else None
     explicit = {
         "epochs": epochs,
         "batch_size": batch_size,
@@ -496,6 +501,12 @@ def fit(
         history.config = config
         history.interrupted = False
         start_epoch = int(saved["epoch"]) + 1
+        if start_epoch > s["epochs"]:
+            raise ValueError(
+                f"the run in {resume} already finished all {saved['epoch']} of its epochs, so there is "
+                f"nothing to resume; pass more epochs (epochs=, --epochs) to train it further (the schedule "
+                f"stretches to the new length), or start a new run"
+            )
         best_state = _load_best(resume, saved, history)
         if scheduler.last_epoch != (start_epoch - 1) * steps_per_epoch:
             raise ValueError(
@@ -510,12 +521,10 @@ def fit(
             model, device_ids=[device.index] if device.type == "cuda" else None
         )
 
+    folder = contextlib.ExitStack()
     out = None
     if out_dir is not None and ctx.is_main:
-        from pathlib import Path
-
-        out = Path(out_dir)
-        out.mkdir(parents=True, exist_ok=True)
+        out = folder.enter_context(run_folder.claim(out_dir, resume=resume, overwrite=overwrite))
 
     def save(path, epoch: int) -> None:
         _save(path, model, meta, optimizer, scheduler, scaler, epoch, history, config, budget)
@@ -569,11 +578,17 @@ def fit(
                     # Diverged: every later epoch would be NaN too. Keep the record so the curve shows it,
                     # give the model back its best weights, and say what usually helps.
                     history.epochs.append(record)
+                    history.diverged = True
+                    if out is not None:
+                        history.to_json(out / checkpoint.HISTORY)
                     if best_state is not None:
                         model.load_state_dict(best_state)
+                        kept = f"the model holds the weights of epoch {history.best_epoch}, the best one"
+                    else:
+                        kept = "no epoch finished before it, so the model's weights are not usable"
                     warnings.warn(
-                        f"training diverged at epoch {epoch} (loss {record['train_loss']}); stopped and "
-                        f"kept the best weights. Try a lower lr (now {s['lr']:g}) or more warmup_epochs.",
+                        f"training diverged at epoch {epoch} (loss {record['train_loss']}) and stopped; "
+                        f"{kept}. Try a lower lr (now {s['lr']:g}) or more warmup_epochs.",
                         stacklevel=2,
                     )
                     break
@@ -605,6 +620,7 @@ def fit(
     finally:
         epoch_bar.close()
         model.train(was_training)
+        folder.close()  # releases the run folder's lock, after the interrupted run's history is written
     return history
 
 
