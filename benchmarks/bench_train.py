@@ -14,12 +14,18 @@ For every model's ``cifar`` variant (batch 128, 32x32 images, 10 classes), on th
 Both start from the same fresh model and include their first (slower) batch, and both read the same
 uint8 images. Writes ``benchmarks/results/train_speed.json`` and prints a markdown table.
 
-``--time-to-accuracy`` instead trains every model at the laptop budget on the offline ``shapes``
-dataset and records the test accuracy and wall time of each epoch (``train_time_to_accuracy.json``).
+``--time-to-accuracy`` instead trains every model on ``--dataset`` (any dataset the package loads:
+the offline ``shapes``, CIFAR-10/100 or Tiny-ImageNet from ``--data-dir``, a copy you prepared with
+``--no-verify``, or ``imagefolder``) twice per seed, side by side: ``fit`` on the whole training set
+for about ``--seconds`` (its throughput, measured on a few batches first, sets the epoch count), then
+the plain loop for exactly the wall time ``fit`` took, set-up and its per-epoch evaluations included.
+It prints test accuracy (mean and standard deviation over ``--seeds``) and images/s of each
+(``train_time_to_accuracy.json``).
 
     python benchmarks/bench_train.py                      # all models, CPU, all cores
     python benchmarks/bench_train.py --threads 4 --models mobilenet_v2 shufflenet_v1
     python benchmarks/bench_train.py --time-to-accuracy   # slow: minutes per model on a laptop
+    python benchmarks/bench_train.py --time-to-accuracy --dataset cifar10 --data-dir ~/data --no-verify
 """
 
 from __future__ import annotations
@@ -65,13 +71,13 @@ def synthetic_dataset(num_train: int, num_test: int, seed: int = 0) -> data.Data
 class TutorialDataset(torch.utils.data.Dataset):
     """One image at a time, as torchvision's CIFAR10 + transforms.Compose would produce it."""
 
-    def __init__(self, split: data.Split, pad: int = 4) -> None:
+    def __init__(self, split: data.Split, pad: int = 4, mean=MEAN, std=STD) -> None:
         # torchvision keeps CIFAR as an (N, H, W, C) uint8 array and converts each image on access.
         self.images = split.images.permute(0, 2, 3, 1).contiguous()
         self.labels = split.labels.tolist()
         self.pad = pad
-        self.mean = torch.tensor(MEAN).view(3, 1, 1)
-        self.std = torch.tensor(STD).view(3, 1, 1)
+        self.mean = torch.tensor(mean).view(3, 1, 1)
+        self.std = torch.tensor(std).view(3, 1, 1)
 
     def __len__(self) -> int:
         return len(self.labels)
@@ -240,52 +246,146 @@ def speed_table(result: dict) -> str:
 
 
 # --------------------------------------------------------------------------------------------------
-# Time to accuracy on shapes at the laptop budget
+# Time to accuracy: fit against the plain loop for the same wall time, on any dataset
 # --------------------------------------------------------------------------------------------------
 
 
+def load_dataset(args: argparse.Namespace) -> data.Dataset:
+    """The dataset named on the command line: a course dataset, your own copy, or an image folder."""
+    if args.dataset == "imagefolder":
+        return data.load("imagefolder", root=args.data_dir, resolution=args.resolution)
+    return data.load(
+        args.dataset, data_dir=args.data_dir, verify=not args.no_verify, resolution=args.resolution
+    )
+
+
+def plain_for(model: nn.Module, ds: data.Dataset, batch_size: int, seconds: float, seed: int) -> dict:
+    """The tutorial loop (constant rate, one image at a time) for ``seconds`` of wall time, then a test."""
+    torch.manual_seed(seed)
+    loader = torch.utils.data.DataLoader(
+        TutorialDataset(ds.train, mean=ds.mean, std=ds.std),
+        batch_size=batch_size,
+        shuffle=True,
+        num_workers=0,
+        drop_last=True,
+    )
+    model.train()
+    criterion = nn.CrossEntropyLoss(label_smoothing=0.1)
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.05, momentum=0.9, nesterov=True, weight_decay=5e-4)
+    seen, start = 0, time.perf_counter()
+    while time.perf_counter() - start < seconds:
+        for x, y in loader:
+            optimizer.zero_grad()
+            loss = criterion(model(x), y)
+            loss.backward()
+            optimizer.step()
+            loss.item()  # the tutorial reads its running loss every batch
+            seen += y.numel()
+            if time.perf_counter() - start >= seconds:
+                break
+    elapsed = time.perf_counter() - start
+    result = train.evaluate(model, ds, device="cpu", channels_last=False)
+    return {"seconds": elapsed, "images_per_second": seen / elapsed, "test_acc": result.accuracy}
+
+
+def fit_for(name: str, ds: data.Dataset, args: argparse.Namespace, seed: int, variant: str) -> tuple:
+    """``fit`` sized to ``args.seconds``: its throughput measured on a few batches sets the epoch count."""
+    torch.manual_seed(seed)
+    probe = models.build(name, num_classes=ds.num_classes, width_mult=args.width, variant=variant)
+    probe_ds = ds.subset(min(len(ds.train), args.steps * args.batch_size), min(len(ds.test), 2), seed=0)
+    ips = fit_speed(probe, probe_ds, args.batch_size, train.default_channels_last(torch.device("cpu")), "cpu")
+    epochs = max(1, round(args.seconds * ips / len(ds.train)))
+    torch.manual_seed(seed)
+    model = models.build(name, num_classes=ds.num_classes, width_mult=args.width, variant=variant)
+    start = time.perf_counter()
+    history = train.fit(
+        model,
+        ds,
+        budget="laptop",
+        epochs=epochs,
+        batch_size=args.batch_size,
+        train_size=len(ds.train),
+        test_size=len(ds.test),
+        device="cpu",
+        seed=seed,
+        progress=not args.quiet,
+    )
+    elapsed = time.perf_counter() - start
+    fitted = {
+        "seconds": elapsed,
+        "epochs": epochs,
+        "images_per_second": sum(e["images_per_second"] for e in history.epochs) / len(history.epochs),
+        "test_acc": history.final_test_acc,
+    }
+    return fitted, elapsed
+
+
+def _mean_std(values: list[float]) -> tuple[float, float]:
+    t = torch.tensor(values, dtype=torch.float64)
+    return float(t.mean()), float(t.std()) if len(values) > 1 else 0.0
+
+
 def time_to_accuracy(args: argparse.Namespace) -> dict:
-    ds = data.for_lesson("shapes", budget="laptop")
+    ds = load_dataset(args)
+    from smallnets_edu.train.cli import default_variant
+
+    variant = default_variant(int(ds.resolution))
     rows = []
     for name in args.models:
-        torch.manual_seed(0)
-        model = models.build(name, num_classes=ds.num_classes, width_mult=args.width, variant="cifar")
-        history = train.fit(model, ds, budget="laptop", device=args.device, progress=not args.quiet)
-        elapsed = 0.0
-        curve = []
-        for e in history.epochs:
-            elapsed += e["seconds"]
-            curve.append({"epoch": e["epoch"], "seconds": round(elapsed, 1), "test_acc": e["test_acc"]})
-        rows.append({"model": name, "best_test_acc": history.best_test_acc, "curve": curve})
-        print(f"{name}: best {history.best_test_acc:.1%} in {elapsed:.0f} s", file=sys.stderr, flush=True)
+        runs = []
+        for seed in range(args.seeds):
+            fitted, elapsed = fit_for(name, ds, args, seed, variant)
+            torch.manual_seed(seed)
+            model = models.build(name, num_classes=ds.num_classes, width_mult=args.width, variant=variant)
+            plain = plain_for(model, ds, args.batch_size, elapsed, seed)
+            runs.append({"seed": seed, "fit": fitted, "plain": plain})
+            print(
+                f"{name} seed {seed}: fit {fitted['test_acc']:.1%} ({fitted['epochs']} epochs, "
+                f"{fitted['images_per_second']:.0f} img/s) vs plain {plain['test_acc']:.1%} "
+                f"({plain['images_per_second']:.0f} img/s) in {elapsed:.0f} s",
+                file=sys.stderr,
+                flush=True,
+            )
+        row = {"model": name, "runs": runs}
+        for key in ("fit", "plain"):
+            row[key] = {
+                "test_acc": _mean_std([r[key]["test_acc"] for r in runs]),
+                "images_per_second": _mean_std([r[key]["images_per_second"] for r in runs])[0],
+                "seconds": _mean_std([r[key]["seconds"] for r in runs])[0],
+            }
+        rows.append(row)
     return {
-        "device": args.device,
+        "device": "cpu",
         "threads": torch.get_num_threads(),
         "torch": torch.__version__,
-        "dataset": f"shapes ({len(ds.train)} train / {len(ds.test)} test, 32x32)",
-        "budget": "laptop",
+        "dataset": f"{ds.name} ({len(ds.train)} train / {len(ds.test)} test, "
+        f"{ds.resolution}x{ds.resolution}, {ds.num_classes} classes)",
+        "variant": variant,
+        "seconds": args.seconds,
+        "seeds": args.seeds,
+        "batch_size": args.batch_size,
         "width_mult": args.width,
         "rows": rows,
     }
 
 
 def accuracy_table(result: dict) -> str:
-    targets = (0.5, 0.7, 0.9)
-    head = " | ".join(f"time to {t:.0%}" for t in targets)
-    where = f"{result['device']} ({result['threads']} threads)"
+    where = f"{result['device']} ({result['threads']} threads, torch {result['torch']})"
     lines = [
-        f"Time to accuracy, {result['dataset']}, laptop budget, {where}:",
+        f"Test accuracy at equal wall time (about {result['seconds']:.0f} s of training each), "
+        f"{result['dataset']}, {result['variant']} variants, width {result['width_mult']:g}, batch "
+        f"{result['batch_size']}, mean ± std over {result['seeds']} seed(s), {where}:",
         "",
-        f"| model | best test acc. | {head} | total |",
-        "|---|---:|" + "---:|" * (len(targets) + 1),
+        "| model | seconds | fit img/s | plain img/s | fit acc. | plain acc. | fit - plain |",
+        "|---|---:|---:|---:|---:|---:|---:|",
     ]
     for r in result["rows"]:
-        cells = []
-        for t in targets:
-            hit = next((c["seconds"] for c in r["curve"] if c["test_acc"] >= t), None)
-            cells.append(f"{hit:.0f} s" if hit is not None else "-")
-        total = r["curve"][-1]["seconds"]
-        lines.append(f"| {r['model']} | {r['best_test_acc']:.1%} | {' | '.join(cells)} | {total:.0f} s |")
+        (fa, fs), (pa, ps) = r["fit"]["test_acc"], r["plain"]["test_acc"]
+        lines.append(
+            f"| {r['model']} | {r['fit']['seconds']:.0f} | {r['fit']['images_per_second']:,.0f} | "
+            f"{r['plain']['images_per_second']:,.0f} | {fa:.1%} ± {fs:.1%} | {pa:.1%} ± {ps:.1%} | "
+            f"{100 * (fa - pa):+.1f} pts |"
+        )
     return "\n".join(lines)
 
 
@@ -304,7 +404,21 @@ def main(argv: list[str] | None = None) -> int:
         default="wall",
         help="cpu: time by this process's processor time (use with --threads 1 on a busy machine)",
     )
-    parser.add_argument("--time-to-accuracy", action="store_true")
+    parser.add_argument(
+        "--time-to-accuracy",
+        action="store_true",
+        help="fit against the plain loop for the same wall time on --dataset, test accuracy of each",
+    )
+    parser.add_argument(
+        "--seconds", type=float, default=120.0, help="training time per run (time to accuracy)"
+    )
+    parser.add_argument("--seeds", type=int, default=3, help="runs per model (time to accuracy)")
+    parser.add_argument(
+        "--dataset", default="shapes", help="shapes (default), cifar10, cifar100, tinyimagenet or imagefolder"
+    )
+    parser.add_argument("--data-dir", default=None, help="where the dataset is (imagefolder: its root)")
+    parser.add_argument("--no-verify", action="store_true", help="a copy you prepared (no md5 checks)")
+    parser.add_argument("--resolution", type=int, default=None, help="resize the images to this side")
     parser.add_argument("--out", type=Path, default=None)
     parser.add_argument("--quiet", action="store_true")
     args = parser.parse_args(argv)

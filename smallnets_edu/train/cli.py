@@ -26,7 +26,7 @@ def build_parser(prog: str = "python -m smallnets_edu train") -> argparse.Argume
         prog=prog,
         description="Train a network of the course and save its checkpoints and learning curves.",
         epilog=(
-            "Settings not given come from the budget (--budget, or SMALLNETS_BUDGET: smoke, laptop, full). "
+            "Settings not given come from the budget (--budget, or SMALLNETS_BUDGET: smoke, laptop, gpu, full). "
             "Data-parallel: torchrun --nproc-per-node 2 -m smallnets_edu train MODEL ..."
         ),
     )
@@ -64,7 +64,7 @@ def build_parser(prog: str = "python -m smallnets_edu train") -> argparse.Argume
     parser.add_argument("--batch-size", type=int, default=None, help="global batch size (over all processes)")
     parser.add_argument("--lr", type=float, default=None, help="peak learning rate")
     parser.add_argument("--schedule", choices=("cosine", "onecycle"), default=None)
-    parser.add_argument("--budget", default=None, help="smoke, laptop or full")
+    parser.add_argument("--budget", default=None, help="smoke, laptop, gpu or full")
     parser.add_argument("--out", default=None, help="folder for last.pt, best.pt and history.json")
     parser.add_argument("--resume", default=None, metavar="CKPT", help="continue from a last.pt")
     parser.add_argument(

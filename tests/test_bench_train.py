@@ -1,0 +1,68 @@
+"""``benchmarks/bench_train.py --time-to-accuracy``: fit and the plain loop side by side on any dataset.
+
+Runs the benchmark itself for a second or two per run on data the tests write in the official
+formats (a prepared CIFAR-10 folder that is not the official archive, an image folder).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tests.test_data_formats import build_cifar10
+from tests.test_reliability import write_image_folder
+
+BENCH = Path(__file__).resolve().parents[1] / "benchmarks" / "bench_train.py"
+
+
+@pytest.fixture(scope="module")
+def bench():
+    spec = importlib.util.spec_from_file_location("bench_train", BENCH)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def run(bench, tmp_path: Path, *argv: str) -> dict:
+    out = tmp_path / "result.json"
+    common = ["--time-to-accuracy", "--seconds", "1", "--seeds", "2", "--models", "mobilenet_v2"]
+    common += ["--width", "0.25", "--batch-size", "10", "--steps", "2", "--quiet", "--out", str(out)]
+    assert bench.main([*common, *argv]) == 0
+    return json.loads(out.read_text())
+
+
+def check_rows(result: dict, classes: int) -> None:
+    (row,) = result["rows"]
+    assert row["model"] == "mobilenet_v2" and [r["seed"] for r in row["runs"]] == [0, 1]
+    for run_ in row["runs"]:
+        # The plain loop trained for the wall time fit took, no less.
+        assert run_["plain"]["seconds"] >= run_["fit"]["seconds"]
+        for key in ("fit", "plain"):
+            assert 0.0 <= run_[key]["test_acc"] <= 1.0 and run_[key]["images_per_second"] > 0
+    mean, std = row["fit"]["test_acc"]
+    accs = [r["fit"]["test_acc"] for r in row["runs"]]
+    assert mean == pytest.approx(sum(accs) / 2) and std >= 0
+    assert f"{classes} classes" in result["dataset"]
+
+
+def test_a_prepared_cifar10_copy(bench, tmp_path):
+    build_cifar10(tmp_path)
+    prepared = tmp_path / "prepared"
+    shutil.copytree(tmp_path / "build10", prepared)  # the unpacked folder only, no official archive
+    result = run(bench, tmp_path, "--dataset", "cifar10", "--data-dir", str(prepared), "--no-verify")
+    check_rows(result, 10)
+    assert result["variant"] == "cifar" and "32x32" in result["dataset"]
+
+
+def test_an_image_folder_at_64_pixels(bench, tmp_path, capsys):
+    write_image_folder(tmp_path / "images", size=72)
+    argv = ["--dataset", "imagefolder", "--data-dir", str(tmp_path / "images"), "--resolution", "64"]
+    result = run(bench, tmp_path, *argv)
+    check_rows(result, 3)
+    assert result["variant"] == "tiny" and "64x64" in result["dataset"]
+    table = capsys.readouterr().out
+    assert "| mobilenet_v2 |" in table and "fit - plain" in table
