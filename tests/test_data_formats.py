@@ -347,6 +347,23 @@ def test_archive_member_outside_the_target_is_refused(tmp_path, monkeypatch, kin
     assert not (root / folder).exists() and _leftovers(root) == []
 
 
+def test_absolute_member_names_unpack_inside_the_data_folder(tmp_path, monkeypatch):
+    """A tar whose members have absolute names ("/cifar-10-batches-py/...") unpacks inside the data folder
+    (the data filter strips the leading slash) and loads; nothing is written at the absolute path."""
+    _, files, expected = build_cifar10(tmp_path)
+    src = tmp_path / "build10" / "cifar-10-batches-py"
+    archive = tmp_path / "abs-server" / "cifar-10-python.tar.gz"
+    archive.parent.mkdir()
+    with tarfile.open(archive, "w:gz") as tf:
+        for path in sorted(src.iterdir()):
+            tf.add(path, arcname=f"/cifar-10-batches-py/{path.name}")
+    _serve(monkeypatch, "cifar10", archive, "cifar-10-batches-py", files)
+    root = tmp_path / "data"
+    ds = data.load("cifar10", data_dir=root)
+    assert ds.train.labels.tolist() == expected["train_labels"]
+    assert not Path("/cifar-10-batches-py").exists() and _leftovers(root) == []
+
+
 def test_unknown_dataset_lists_the_valid_ones():
     with pytest.raises(
         ValueError, match="unknown dataset 'mnist'.*cifar10, cifar100, tinyimagenet, imagefolder, shapes"
