@@ -127,22 +127,33 @@ table(
 # ## 2. Paper vs ours, one last time
 #
 # Each lesson checked its network against its paper. Here are the headline ImageNet networks of the six
-# families that have one, side by side (EffNet's paper only evaluates small-image networks, and its
-# result tables could not be retrieved: it has no row). Our parameters leave BatchNorm out, as the
-# papers count; MACs are at the resolution of the paper's figure.
+# families that have one, side by side (EffNet's paper only evaluates small-image networks, on CIFAR-10,
+# SVHN and GTSRB: it has no row). MACs are at the resolution of the paper's figure.
+#
+# Parameters are counted in two ways, and each column keeps to one. The papers count weights and biases
+# only; PyTorch's count (and some third-party tables) adds BatchNorm's scale and shift. So we count ours
+# both ways (`cost.count_params(model, include_bn=False)` and `include_bn=True`), put each published
+# count in the column of its convention, and compare it with ours in the same convention.
 
 # %%
 headline = showdown.paper_rows()  # each family's headline ImageNet network, published and ours
+COUNTS_BATCHNORM = {"osmr/imgclsmob"}  # sources whose parameter counts include BatchNorm
 rows = []
-for row in headline:
+for row, (_, name, _, options) in zip(headline, showdown.HEADLINE, strict=True):
     pub = row["published"]
+    without_bn = row["params"]  # paper_rows counts without BatchNorm
+    with_bn = cost.count_params(showdown.build(name, "imagenet", meta=True, **options), include_bn=True)
+    published_with_bn = pub["sources"].get("params") in COUNTS_BATCHNORM
+    params_cells = ["—", f"{without_bn:,}", "—", f"{with_bn:,}", "—"]
+    if pub["params"] is not None:
+        ours = with_bn if published_with_bn else without_bn
+        params_cells[2 if published_with_bn else 0] = f"{pub['params']:,}"
+        params_cells[4] = diff(ours, pub["params"])
     rows.append(
         [
             row["label"],
             row["resolution"],
-            "—" if pub["params"] is None else f"{pub['params']:,}",
-            f"{row['params']:,}",
-            "—" if pub["params"] is None else diff(row["params"], pub["params"]),
+            *params_cells,
             f"{pub['macs'] / 1e6:,.1f}",
             f"{row['macs'] / 1e6:,.1f}",
             diff(row["macs"], pub["macs"]),
@@ -154,9 +165,11 @@ table(
     [
         "network",
         "input",
-        "paper params",
-        "ours",
-        "diff",
+        "published params, without BN",
+        "ours, without BN",
+        "published params, with BN",
+        "ours, with BN",
+        "params diff (same convention)",
         "paper M MACs",
         "ours",
         "diff",
@@ -170,18 +183,22 @@ table(
 # Every difference is a matter of rounding or of counting, none of architecture:
 #
 # - **SqueezeNet 1.0 and 1.1**: the parameters agree exactly (1,248,424 and 1,235,496, also
-#   torchvision's counts). The MACs agree to the precision printed: 833M is ShuffleNet's Table 6
-#   figure for SqueezeNet 1.0 at 227x227, 349M DeepScale's for 1.1 at 224x224. (The MobileNet paper's
+#   torchvision's counts; SqueezeNet has no BatchNorm, so both conventions give the same count). The MACs
+#   agree to the precision printed: 833M is ShuffleNet's Table 6 figure for SqueezeNet 1.0 at 227x227,
+#   349M DeepScale's for 1.1 at 224x224
+#   ([github.com/forresti/SqueezeNet](https://github.com/forresti/SqueezeNet)). (The MobileNet paper's
 #   "1700M" counts a multiply and an add as two operations; lesson 03.)
 # - **MobileNet**: "4.2M" and "569M" are rounded; the exact totals behind the paper's Table 2 are
 #   4,209,088 weights and 568,740,352 MACs. Our 1,000 extra parameters are the classifier's biases.
 # - **ShuffleNet 1x (g = 3)**: the paper publishes no parameter count; 137M MACs is Table 1's figure,
 #   and ours is 137.5M (lesson 04 explains the channel rounding).
-# - **MobileNetV2**: the paper prints "3.4M"; the exact count is 3.47M (TF-slim lists 3.47M), so the
-#   +2.1% is the paper rounding down.
-# - **FD-MobileNet**: the parameter count comes from a third party (osmr/imgclsmob), which counts
-#   BatchNorm's scale and shift: with them, ours is exactly its 2,901,288. The paper's 144M MACs is
-#   rounded from our 144.5M.
+# - **MobileNetV2**: the paper prints "3.4M"; the exact count is 3.47M (TF-slim lists 3.47M,
+#   [research/slim/nets/mobilenet](https://github.com/tensorflow/models/blob/master/research/slim/nets/mobilenet/README.md)),
+#   so the +2.1% is the paper rounding down.
+# - **FD-MobileNet**: the paper gives no parameter count. The one in the table comes from a third party,
+#   [osmr/imgclsmob](https://github.com/osmr/imgclsmob), which counts BatchNorm's scale and shift, so it
+#   sits in the with-BatchNorm column: there ours is exactly its 2,901,288 (without BatchNorm, ours is
+#   2,885,544). The paper's 144M MACs is rounded from our 144.5M.
 #
 # The papers' accuracies are ImageNet top-1 after long training on many GPUs. We cannot reproduce them on
 # a laptop, but we can plot them against our exact MACs. The dashed staircase is the **Pareto front**:
@@ -343,12 +360,13 @@ fig.tight_layout()
 #
 # ### Counting
 #
-# Yusuke Uchida's article *Why MobileNet and Its Variants (e.g. ShuffleNet) Are Fast* (2018) explains
-# the speed of these networks by counting. It draws, for each convolution variant, which inputs feed
-# which outputs, and reads the cost off the picture: a standard convolution connects every input channel
-# to every output channel through a $k \times k$ window; a **1x1** convolution keeps the channel mixing
-# and drops the window; a **grouped** convolution keeps the window and cuts the channel connections
-# into $g$ independent groups; a **depthwise** convolution is the extreme case, one channel per group.
+# Yusuke Uchida's article
+# [*Why MobileNet and Its Variants (e.g. ShuffleNet) Are Fast*](https://medium.com/@yu4u/why-mobilenet-and-its-variants-e-g-shufflenet-are-fast-1c7048b9618d)
+# (Medium, April 2018) explains the speed of these networks by counting. It draws, for each convolution
+# variant, which inputs feed which outputs, and reads the cost off the picture: a standard convolution
+# connects every input channel to every output channel through a $k \times k$ window; a **1x1**
+# convolution keeps the channel mixing and drops the window; a **grouped** convolution keeps the window
+# and cuts the channel connections into $g$ independent groups; a **depthwise** convolution is the extreme case, one channel per group.
 # MobileNet factorises a standard convolution into depthwise + 1x1; ShuffleNet makes the 1x1
 # convolutions grouped and adds a channel shuffle so the groups still talk; FD-MobileNet shrinks the
 # maps early, where they are expensive. Each step cuts the multiply-accumulates, as lessons 01 to 07
@@ -422,28 +440,95 @@ for name in ("mobilenet_v1", "mobilenet_v2", "shufflenet_v1"):
 # classifier at batch 1 is the worst of all: every weight is used once, 0.25 MACs per byte. A batch of 32
 # reuses each weight 32 times.
 
+# %% [markdown]
+# The table below takes its rows from 1.0 MobileNet-224 itself: `cost.profile` lists every layer the
+# network calls, with its output shape, parameters, MACs and the bytes of its input and output
+# (`working_bytes`). A layer's bytes moved are its weights (4 bytes per parameter) plus that input and
+# output; its intensity is its MACs divided by them. A batch of $b$ images multiplies the MACs and the
+# activations by $b$, but the weights are read once.
+
 # %%
-layers = [  # (what, in, out, kernel, output size, groups, stride, batch): MobileNet's own layers
-    ("first conv 3x3, 3 -> 32, stride 2", 3, 32, 3, 112, 1, 2, 1),
-    ("depthwise 3x3, 64 channels at 112x112", 64, 64, 3, 112, 64, 1, 1),
-    ("pointwise 1x1, 64 -> 128 at 112x112", 64, 128, 1, 112, 1, 1, 1),
-    ("depthwise 3x3, 512 channels at 14x14", 512, 512, 3, 14, 512, 1, 1),
-    ("pointwise 1x1, 512 -> 512 at 14x14", 512, 512, 1, 14, 1, 1, 1),
-    ("pointwise 1x1, 1024 -> 1024 at 7x7", 1024, 1024, 1, 7, 1, 1, 1),
-    ("classifier 1024 -> 1000, batch 1", 1024, 1000, 1, 1, 1, 1, 1),
-    ("classifier 1024 -> 1000, batch 32", 1024, 1000, 1, 1, 1, 1, 32),
+net = showdown.build("mobilenet_v1", "imagenet", meta=True)
+mobilenet_profile = cost.profile(net, 224)  # every layer of 1.0 MobileNet-224, one image
+modules = dict(net.named_modules())
+
+
+def find_layer(kind, in_channels, out_channels, side):
+    """The first layer of the profile with this kind, these channels and this output side."""
+    for layer in mobilenet_profile.layers:
+        module, shape = modules[layer.name], layer.output_shape
+        c_in = getattr(module, "in_channels", getattr(module, "in_features", None))
+        out_side = shape[-1] if len(shape) == 4 else 1
+        if (layer.kind, c_in, shape[1], out_side) == (kind, in_channels, out_channels, side):
+            return layer
+    raise LookupError(f"no {kind} layer {in_channels} -> {out_channels} at {side}x{side}")
+
+
+def intensity(layer, batch=1):
+    """MACs per byte moved: weights once, input and output once per image (4 bytes per value)."""
+    moved = layer.params * mobilenet_profile.bytes_per_value + batch * layer.working_bytes
+    return batch * layer.macs / moved, moved
+
+
+def describe(layer):
+    module, shape = modules[layer.name], layer.output_shape
+    if layer.kind == "linear":
+        return f"classifier {module.in_features} -> {module.out_features}"
+    k, s = module.kernel_size[0], module.stride[0]
+    channels = f"{shape[1]} channels" if layer.kind == "depthwise" else f"{module.in_channels} -> {shape[1]}"
+    return f"{layer.kind} {k}x{k}, {channels}, stride {s}, {shape[-1]}x{shape[-1]} out"
+
+
+chosen = [  # (kind, in channels, out channels, output side, batch)
+    ("conv", 3, 32, 112, 1),
+    ("depthwise", 32, 32, 112, 1),
+    ("pointwise", 32, 64, 112, 1),
+    ("depthwise", 64, 64, 56, 1),
+    ("pointwise", 64, 128, 56, 1),
+    ("pointwise", 128, 128, 56, 1),
+    ("depthwise", 512, 512, 14, 1),
+    ("pointwise", 512, 512, 14, 1),
+    ("depthwise", 1024, 1024, 7, 1),
+    ("pointwise", 1024, 1024, 7, 1),
+    ("linear", 1024, 1000, 1, 1),
+    ("linear", 1024, 1000, 1, 32),
 ]
-rows = [
-    [
-        what,
-        f"{cost.conv_macs(m, n, k, s, groups=g) * b / 1e6:.2f}",
-        f"{showdown.conv_intensity(m, n, k, s, g, st, b):.2f}",
-    ]
-    for what, m, n, k, s, g, st, b in layers
-]
-table(["layer of 1.0 MobileNet-224", "M MACs", "MACs per byte"], rows)
+rows = []
+for kind, c_in, c_out, side, batch in chosen:
+    layer = find_layer(kind, c_in, c_out, side)
+    value, moved = intensity(layer, batch)
+    rows.append(
+        [
+            layer.name,
+            describe(layer) + ("" if batch == 1 else f", batch {batch}"),
+            f"{batch * layer.macs / 1e6:.2f}",
+            f"{moved / 1024:,.0f}",
+            f"{value:.2f}",
+        ]
+    )
+table(["layer of 1.0 MobileNet-224", "what", "M MACs", "KiB moved", "MACs per byte"], rows)
+
+# %%
+by_kind = {}
+for layer in mobilenet_profile.layers:
+    if layer.macs:
+        by_kind.setdefault(layer.kind, []).append(intensity(layer)[0])
+for kind, values in by_kind.items():
+    print(f"{kind:>10}: {len(values):>2} layers, {min(values):5.2f} to {max(values):5.2f} MACs per byte")
 
 # %% [markdown]
+# The formulas, checked on the real layers:
+#
+# - every **stride-1 depthwise** layer does 1.0 to 1.1 MACs per byte, close to $k^2/8 \approx 1.1$, from
+#   32 channels at 112x112 to 1024 at 7x7. The **stride-2** ones do even less, about 0.45: they read a
+#   map four times the size of the one they write, $9 / (4 \cdot (4 + 1)) = 0.45$;
+# - a **pointwise** layer's intensity grows with its channels while the map is large: 5.3 for 32 -> 64
+#   at 112x112, 10.5 for 64 -> 128 and 15.7 for 128 -> 128 at 56x56, 27.8 for 512 -> 512 at 14x14. At
+#   7x7 with 1024 channels it falls back to 11.2: the weights (4 MiB) now outweigh the activations, and
+#   when the weights dominate, the intensity tends to $HW/4 = 12.25$ per image, whatever the width;
+# - the **classifier** at batch 1 uses each of its million weights once (0.25 MACs per byte); a batch of
+#   32 reuses them and reaches 7.5. A batch raises the late pointwise layers in the same way.
+#
 # The **roofline model** (Williams, Waterman and Patterson, 2009) turns this into a speed limit. A
 # processor can do at most $P$ MACs per second, and move at most $B$ bytes per second; a layer with
 # intensity $I$ can therefore reach at most $\min(P,\; B \cdot I)$ MACs per second. Below a certain
@@ -473,11 +558,12 @@ for kind in ("dense conv", "pointwise 1x1", "depthwise", "linear"):
 
 # %% [markdown]
 # The depthwise points sit at the left of the roofline plot, under the slanted roof, far below the speed
-# of the 1x1 convolutions: their intensity, about 1.1, explains the gap between their share of the MACs
-# and their share of the time. This is the honest answer to "why is MobileNet fast?": it is fast because
-# it moves almost all of its arithmetic into 1x1 convolutions, which are dense matrix products, the
-# operation every processor is best at; the depthwise convolutions are cheap in MACs but are the
-# least efficient part of the network, and on many devices they take a quarter of the time or more.
+# of the 1x1 convolutions: their intensity, about 1.1 (0.45 for the stride-2 ones), explains the gap
+# between their share of the MACs and their share of the time. This is the honest answer to "why is
+# MobileNet fast?": it is fast because it moves almost all of its arithmetic into 1x1 convolutions,
+# which are dense matrix products, the operation every processor is best at; the depthwise convolutions
+# are cheap in MACs but are the least efficient part of the network: the lines above give, for your
+# machine, their share of the MACs and their share of the time.
 # The MobileNet paper itself says it put 95% of the computation into 1x1 convolutions *because* they map
 # onto highly optimised matrix multiplication (GEMM) routines.
 #
@@ -735,9 +821,9 @@ print(showdown.cache_dir())
 #   on both accuracy and cost, and the front for MACs is not the front for time.
 # - The time of a small network goes largely to operators that do few or no MACs: depthwise
 #   convolutions, BatchNorm, activations, pooling, additions. They are **memory-bound**: a depthwise 3x3
-#   layer does about $k^2/8 \approx 1.1$ MACs per byte it moves, whatever its width, where a 1x1 layer
-#   does tens. MobileNet is fast because 95% of its work is in 1x1 convolutions, not because its
-#   depthwise layers are.
+#   layer does about $k^2/8 \approx 1.1$ MACs per byte it moves, whatever its width (0.45 with stride 2),
+#   where MobileNet's 1x1 layers do 5 to 28. MobileNet is fast because 95% of its work is in 1x1
+#   convolutions, not because its depthwise layers are.
 # - ShuffleNet V2's guidelines: equal widths (G1), few groups (G2), few fragments (G3), few element-wise
 #   operations (G4). Each costs time without costing MACs.
 # - Choose with the device in mind, and measure there.
@@ -797,7 +883,8 @@ lesson08.check_microcontroller(answer)
 #   ECCV 2018, [arXiv:1807.11164](https://arxiv.org/abs/1807.11164).
 # * Williams, Waterman and Patterson, *Roofline: An Insightful Visual Performance Model for Multicore
 #   Architectures*, Communications of the ACM 52(4), 2009.
-# * Yusuke Uchida, *Why MobileNet and Its Variants (e.g. ShuffleNet) Are Fast*, Medium, 2018.
+# * Yusuke Uchida (yu4u), *Why MobileNet and Its Variants (e.g. ShuffleNet) Are Fast*, Medium, April 2018,
+#   [medium.com/@yu4u](https://medium.com/@yu4u/why-mobilenet-and-its-variants-e-g-shufflenet-are-fast-1c7048b9618d).
 # * The papers of lessons 02 to 07:
 #   Iandola et al. 2016, [arXiv:1602.07360](https://arxiv.org/abs/1602.07360);
 #   Howard et al. 2017, [arXiv:1704.04861](https://arxiv.org/abs/1704.04861);
