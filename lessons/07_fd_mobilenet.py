@@ -102,9 +102,11 @@ print(f"budget: {BUDGET.name}")
 # (Table 1 of its paper) does it with the first convolution and blocks 2, 4, 6 and 12 of its thirteen
 # separable blocks. FD-MobileNet does it with the first convolution and blocks **1, 2, 4 and 6** of
 # eleven: the halving that MobileNet does last, at block 12, FD-MobileNet does first, at block 1. From
-# there on each of its blocks has the channels of MobileNet's block of the same number, on a map of half
-# the side (a quarter of the area). And it stops two blocks sooner: one of the five 512-channel blocks
-# is gone, and a single 1024-channel block replaces MobileNet's two.
+# there on, blocks 1 to 10 have the channels of MobileNet's block of the same number, on a map of half
+# the side (a quarter of the area). The end differs: MobileNet has six 512-channel blocks (6 to 11) and
+# then two of 1024 channels (12 and 13); FD-MobileNet has five of 512 (6 to 10) and a single
+# 1024-channel block, its block 11, where MobileNet's block 11 still has 512. So FD-MobileNet is two
+# blocks shorter: one 512-channel block and one 1024-channel block fewer.
 #
 # The table is read off our two models (`smallnets_edu.models.mobilenet_v1` and `fd_mobilenet`, built on
 # PyTorch's `meta` device, which gives layers shapes but no weights): each block's output for a
@@ -132,6 +134,24 @@ def describe(outputs, block):
 outputs = {name: block_outputs(name) for name in NAMES}
 rows = [[block] + [describe(outputs[name], block) for name in NAMES] for block in outputs["mobilenet_v1"]]
 table(["block", "MobileNet 1.0", "FD-MobileNet 1x"], rows)
+
+# %% [markdown]
+# The same comparison for the channels alone, block by block, read off the same two models:
+
+# %%
+channels = {
+    name: [c for block, (c, _) in outputs[name].items() if block.startswith("block")] for name in NAMES
+}
+for name in NAMES:
+    print(f"{NAMES[name]:>12}: {channels[name]}")
+# pairs of blocks with the same number, up to FD-MobileNet's last block
+pairs = list(zip(channels["mobilenet_v1"], channels["fd_mobilenet"], strict=False))
+same = next((i for i, (a, b) in enumerate(pairs) if a != b), len(pairs))
+print(f"same channels in blocks 1 to {same}; first difference at block {same + 1}: ", end="")
+print(f"MobileNet {pairs[same][0]}, FD-MobileNet {pairs[same][1]}")
+for width in (512, 1024):
+    counts = [channels[name].count(width) for name in NAMES]
+    print(f"{width}-channel blocks: MobileNet {counts[0]}, FD-MobileNet {counts[1]}")
 
 # %% [markdown]
 # The paper counts layers the way MobileNet's Table 1 does: the first convolution, then each depthwise
@@ -174,7 +194,8 @@ fig.tight_layout()
 # Two staircases that end in the same place (7x7 maps, then a global pool and a 1000-way classifier,
 # not drawn) and take very different routes. MobileNet descends slowly and spends layers 12 to 23 on 14x14 maps;
 # FD-MobileNet is at 7x7 by layer 12 and stays there for the second half of the network. Meanwhile
-# the channels climb as fast in both: FD-MobileNet's widths are MobileNet's, only reached on smaller maps.
+# the channels climb as fast in both: up to block 10 FD-MobileNet's widths are MobileNet's, only on
+# smaller maps, and its last block jumps to 1024 one block earlier than MobileNet does.
 
 # %% [markdown]
 # ## 2. Where the multiply-accumulates go
@@ -187,7 +208,7 @@ fig.tight_layout()
 # - **halve the width** ($M \to M/2$ and $N \to N/2$): what the width multiplier α = 0.5 does.
 #
 # Either way the cost is a quarter, and so FD-MobileNet 1x costs about what **0.5 MobileNet** costs, with
-# twice its channels in every block. The bars below put three networks' MACs on top of each other, one
+# twice its channels in blocks 1 to 10 (and four times in block 11: 1024 against 256). The bars below put three networks' MACs on top of each other, one
 # colour per resolution stage, from the profiles (a layer belongs to the stage of its *output*).
 
 # %%
@@ -266,7 +287,7 @@ table(["share of MACs (layers)"] + [f"{s}x{s}" if s > 1 else "FC" for s in STAGE
 #
 # The paper prints its costs rounded, in "MFLOPs" that are multiply-accumulates (the ShuffleNet
 # convention, lesson 00), and no parameter counts. A widely used third-party implementation,
-# osmr/imgclsmob, lists parameters and a FLOP count for the three widths. Both, next to our profiles:
+# [osmr/imgclsmob](https://github.com/osmr/imgclsmob), lists parameters and a FLOP count for the three widths. Both, next to our profiles:
 
 # %%
 fd_published = [e for e in paper.figures("fd_mobilenet") if e["top1"] is not None]
@@ -439,13 +460,16 @@ print(
 #   trained themselves. Its cost is consistent with their code: 12.09M MACs with their rounding, where TF-slim's
 #   8-channel floor would make it 14.29M.
 #
-# Two caveats come with any such table. The baselines at 140 and 40 MFLOPs were trained by Google with its
-# own recipe (RMSprop with asynchronous gradient descent, in TensorFlow), FD-MobileNet by its authors with another
-# (120 epochs of SGD, the learning rate divided by 10 every 30 epochs, batch 256, weight decay 4·10⁻⁵,
-# as their repository states), so part of any gap may be the recipe. And **resolution was held fixed**:
-# MobileNet's other knob, the input size, is itself a way of downsampling early (before the network
-# instead of inside it). Lesson 03's sixteen published MobileNets (TF-slim's table) let us compare against
-# that whole family:
+# Two caveats come with any such table. The baselines at 140 and 40 MFLOPs were trained by Google with
+# its own recipe (RMSprop with asynchronous gradient descent, in TensorFlow), FD-MobileNet by its authors
+# with another (120 epochs of SGD, the learning rate divided by 10 every 30 epochs, batch 256, weight
+# decay 4·10⁻⁵, as their repository,
+# [qinzheng93/FD-MobileNet](https://github.com/qinzheng93/FD-MobileNet), states), so part of any gap may
+# be the recipe. And **resolution was held fixed**: MobileNet's other knob, the input size, is itself a
+# way of downsampling early (before the network instead of inside it). Lesson 03's sixteen published
+# MobileNets (TF-slim's table,
+# [mobilenet_v1.md](https://github.com/tensorflow/models/blob/master/research/slim/nets/mobilenet_v1.md))
+# let us compare against that whole family:
 
 # %%
 SLIM = [e for e in paper.figures("mobilenet_v1") if e["source"] == "TF-slim mobilenet_v1 table"]
@@ -745,8 +769,8 @@ dataset
 # a `cifar` variant for that. Before training, look at what each variant does to a 32x32 image, because
 # here lies a trap:
 #
-# - MobileNet's `cifar` variant sets its first convolution to stride 1 (kuangliu/pytorch-cifar's
-#   MobileNet); its maps go 32, 16, 8, 4, 2.
+# - MobileNet's `cifar` variant sets its first convolution to stride 1 (the MobileNet of
+#   [kuangliu/pytorch-cifar](https://github.com/kuangliu/pytorch-cifar)); its maps go 32, 16, 8, 4, 2.
 # - FD-MobileNet's `cifar` variant sets both its first convolution **and its first block** to stride 1,
 #   so that it ends on 4x4 maps (`fd_mobilenet`'s docstring explains why).
 # - FD-MobileNet's `tiny` variant (made for 64x64 Tiny-ImageNet) sets only its first convolution to
