@@ -206,10 +206,12 @@ assert flops == 2 * macs
 
 # %% [markdown]
 # A factor of two is easy to lose. The MobileNet paper lists SqueezeNet at "1700" million mult-adds;
-# SqueezeNet's own repository says 1.72 GFLOPs, counting the multiply and the add separately. In
-# multiply-accumulates SqueezeNet costs about 820 million at 224×224 (you will compute it in lesson 02),
-# so the comparison "0.5 MobileNet-160 needs 76 million mult-adds where SqueezeNet needs 1700 million"
-# overstates the gap by a factor of two. This course always says MACs, and converts.
+# SqueezeNet's own repository (DeepScale's, now
+# [github.com/forresti/SqueezeNet](https://github.com/forresti/SqueezeNet)) says 1.72 GFLOPs, counting
+# the multiply and the add separately. In multiply-accumulates SqueezeNet costs about 820 million at
+# 224×224 (you will compute it in lesson 02), so the comparison "0.5 MobileNet-160 needs 76 million
+# mult-adds where SqueezeNet needs 1700 million" overstates the gap by a factor of two. This course
+# always says MACs, and converts.
 #
 # ### 3. Activation memory
 #

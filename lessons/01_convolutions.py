@@ -430,5 +430,6 @@ lesson01.check_channel_shuffle(my_channel_shuffle)
 #   [arXiv:1512.00567](https://arxiv.org/abs/1512.00567).
 # * Ma, Zhang, Zheng and Sun, *ShuffleNet V2: Practical Guidelines for Efficient CNN Architecture Design*,
 #   2018, [arXiv:1807.11164](https://arxiv.org/abs/1807.11164).
-# * yu4u, *Why MobileNet and Its Variants (e.g. ShuffleNet) Are Fast*, 2017: the connectivity diagrams
-#   of this lesson follow its pictures.
+# * Yusuke Uchida (yu4u), *Why MobileNet and Its Variants (e.g. ShuffleNet) Are Fast*, Medium, April 2018,
+#   [medium.com/@yu4u](https://medium.com/@yu4u/why-mobilenet-and-its-variants-e-g-shufflenet-are-fast-1c7048b9618d):
+#   the connectivity diagrams of this lesson follow its pictures.

@@ -581,7 +581,8 @@ table(["architecture (Table 3)", "top-1", "top-5", "paper size", "our parameters
 # %% [markdown]
 # ## 8. SqueezeNet 1.0 and 1.1
 #
-# After the paper, the authors released **SqueezeNet 1.1** (in the DeepScale repository): conv1 becomes
+# After the paper, the authors released **SqueezeNet 1.1** (in the DeepScale repository,
+# [github.com/forresti/SqueezeNet](https://github.com/forresti/SqueezeNet)): conv1 becomes
 # 64 filters of 3x3 (stride 2), and the max-pools move earlier, after conv1, fire3 and fire5. The Fire
 # modules are unchanged. The release notes promise "2.4x less computation than SqueezeNet 1.0, without
 # sacrificing accuracy". Strategy 3 in reverse: fire4 and fire5 now run on 27x27 maps, fire6 to fire9
@@ -855,7 +856,7 @@ table(["cifar variant, 10 classes", "parameters", "MACs at 32x32", "size at 32 b
 #
 # The authors trained on ImageNet for many epochs with a tuned recipe; a short run never leaves the
 # plateau. The CIFAR versions of SqueezeNet in common use, such as
-# weiaicunzai/pytorch-cifar100 whose layout our `cifar` variant follows, add **BatchNorm after every
+# [weiaicunzai/pytorch-cifar100](https://github.com/weiaicunzai/pytorch-cifar100) whose layout our `cifar` variant follows, add **BatchNorm after every
 # convolution and drop the ReLU after conv10**. The package builds that network when asked,
 # `models.build(..., batch_norm=True)`; the default stays the paper's. Set `PAPER_NETWORK = True` to
 # train the network exactly as the paper built it instead, and see the flat loss for yourself.

@@ -283,7 +283,8 @@ fig.tight_layout()
 #
 # - the **width multiplier α** thins every layer: $M$ input channels become $\alpha M$ and $N$ output
 #   channels $\alpha N$ (the paper uses α = 1, 0.75, 0.5 and 0.25; our builder keeps at least 8
-#   channels per layer and rounds down, as TF-slim's reference code does);
+#   channels per layer and rounds down, as TF-slim's reference code does,
+#   [tensorflow/models/research/slim](https://github.com/tensorflow/models/tree/master/research/slim));
 # - the **resolution multiplier ρ** shrinks the input image, and with it every feature map: $D_F$
 #   becomes $\rho D_F$. In practice one picks the input side (224, 192, 160 or 128), so
 #   $\rho = \text{resolution} / 224$.
@@ -394,8 +395,10 @@ explorer
 #
 # The paper trained the sixteen combinations of α ∈ {1, 0.75, 0.5, 0.25} and resolution ∈ {224, 192,
 # 160, 128} and plotted them in its Figures 4 and 5. The released checkpoints (TF-slim's `mobilenet_v1`
-# table, retrained after the paper, hence slightly different accuracies from Tables 6 and 7) list
-# each model's MACs, parameters and top-1 accuracy. Here they are next to what our code computes. TF-slim
+# table,
+# [mobilenet_v1.md](https://github.com/tensorflow/models/blob/master/research/slim/nets/mobilenet_v1.md),
+# retrained after the paper, hence slightly different accuracies from Tables 6 and 7) list each model's
+# MACs, parameters and top-1 accuracy. Here they are next to what our code computes. TF-slim
 # classifies 1001 classes (a "background" class in front of ImageNet's 1000) and counts every variable
 # of the network, so for the parameter column we build our models the same way and count with BatchNorm.
 
@@ -603,8 +606,10 @@ print(
 # ImageNet training is beyond a laptop, so we train the `cifar` variant of the same network on CIFAR-10
 # (Krizhevsky 2009): 32x32 images, ten classes. It differs from the paper's network in one place only:
 # the first convolution has stride 1 instead of 2, so a 32x32 image ends on a 2x2 map rather than
-# vanishing (kuangliu/pytorch-cifar's MobileNet; community runs report 90-92% on CIFAR-10 after a
-# schedule of a few hundred epochs).
+# vanishing (the layout of the MobileNet in
+# [kuangliu/pytorch-cifar](https://github.com/kuangliu/pytorch-cifar)). The course quotes no CIFAR-10
+# accuracy for this network from elsewhere: what it reaches here is what this section measures, at your
+# budget.
 #
 # How much training happens depends on the budget (`SMALLNETS_BUDGET`): a few hundred images for one
 # epoch in the `smoke` budget the tests use, a few epochs on 10,000 images on a laptop, the full schedule

@@ -374,8 +374,10 @@ table(["network", "top-1 %", "params (paper)", "ours", "diff", "MAdds (paper)", 
 #
 # ### TF-slim's checkpoints, and the smallest MobileNetV2
 #
-# The authors' released checkpoints (TF-slim's table) cover widths 0.35 to 1.4 and resolutions 96 to
-# 224. TF-slim classifies 1001 classes (a "background" class first) and prints whole millions.
+# The authors' released checkpoints (TF-slim's table,
+# [research/slim/nets/mobilenet](https://github.com/tensorflow/models/blob/master/research/slim/nets/mobilenet/README.md))
+# cover widths 0.35 to 1.4 and resolutions 96 to 224. TF-slim classifies 1001 classes (a "background"
+# class first) and prints whole millions.
 
 # %%
 slim = [e for e in paper.figures("mobilenet_v2") if e["source"] == "TF-slim"]
@@ -707,7 +709,8 @@ print(f"COCO mAP:   {SSDLITE['mAP']} vs {YOLOV2['mAP']}")
 #
 # We train the `cifar` variant on CIFAR-10 (Krizhevsky 2009), or on the course's offline "shapes"
 # dataset when CIFAR-10 is not on disk. The variant is Table 2 with two strides set to 1 (the first
-# convolution and the first 24-channel block), as in kuangliu/pytorch-cifar, whose MobileNetV2 reaches
+# convolution and the first 24-channel block), as in
+# [kuangliu/pytorch-cifar](https://github.com/kuangliu/pytorch-cifar), whose MobileNetV2 reaches
 # about 94% on CIFAR-10 after 350 epochs: a 32x32 image then ends on a 4x4 map instead of vanishing.
 
 # %% tags=["nbval-ignore-output"]
