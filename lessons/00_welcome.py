@@ -110,9 +110,12 @@ widgets.Explorer(
 # * `smoke`: seconds per notebook. It only proves that everything runs; its accuracies mean nothing.
 # * `laptop`: a few minutes per training run on two CPU cores. Enough to see which network learns
 #   faster, not enough to reach the papers' accuracy. The default on a machine without a GPU.
-# * `full`: paper-like training recipes, for a machine with a CUDA GPU, where it is the default.
+# * `gpu`: a few minutes per training run on one GPU, on the whole training set. The default on a
+#   machine with a CUDA GPU.
+# * `full`: paper-like training recipes (200 epochs), hours per training even on a GPU: used only when
+#   you ask for it.
 #
-# Here are the three budgets as the package defines them:
+# Here are the four budgets as the package defines them:
 
 # %%
 from smallnets_edu import budget
@@ -150,7 +153,7 @@ budget.current()
 # ## GPUs
 #
 # Nothing to configure: when PyTorch sees a CUDA GPU, the lessons train on it, and the default budget
-# becomes `full`. On a Mac with Apple silicon the environment check reports `mps`. Everything in
+# becomes `gpu`. On a Mac with Apple silicon the environment check reports `mps`. Everything in
 # lessons 00 and 01 runs on a CPU in seconds.
 
 # %% [markdown]

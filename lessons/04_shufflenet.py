@@ -758,8 +758,8 @@ fig.tight_layout()
 # in either direction, is within what another seed could change: to claim an effect you would repeat
 # each run with several seeds and compare the spread. The paper's gaps (1.3 to 5.8 points) come from
 # full ImageNet training. To run
-# the real experiment, use the `full` budget (200 epochs on all 50,000 CIFAR-10 images; the default on a
-# machine with a CUDA GPU): start JupyterLab with `SMALLNETS_BUDGET=full make lab`, or set
+# the real experiment, use the `gpu` budget (30 epochs on all 50,000 CIFAR-10 images; the default on a
+# machine with a CUDA GPU) or `full` (200 epochs, paper-like): start JupyterLab with `SMALLNETS_BUDGET=full make lab`, or set
 # `os.environ["SMALLNETS_BUDGET"] = "full"` at the top of this notebook, and run this section again. Both
 # `data.for_lesson` and `train.fit` read the budget. With a GPU you can also set `"width_mult": 1.0` in
 # `ABLATION`, the 1x row of Table 3 (37.6% against 32.4% on ImageNet).

@@ -885,8 +885,8 @@ table(["network", "params", "MACs", "final test accuracy", "best", "training ima
 # the paper asks, *which block gives the most accuracy for the computation?*, needs the MobileNet and
 # ShuffleNet networks widened to the same cost (exercise 3 finds the width; train that network too).
 #
-# To run the experiment properly, use the `full` budget (200 epochs on all 50,000 CIFAR-10 images; the
-# default on a machine with a CUDA GPU): start JupyterLab with `SMALLNETS_BUDGET=full make lab`, or set
+# To run the experiment properly, use the `gpu` budget (30 epochs on all 50,000 CIFAR-10 images; the
+# default on a machine with a CUDA GPU) or `full` (200 epochs, paper-like): start JupyterLab with `SMALLNETS_BUDGET=full make lab`, or set
 # `os.environ["SMALLNETS_BUDGET"] = "full"` at the top of this notebook, and run this section again.
 # Both `data.for_lesson` and `train.fit` read the budget. Put the CIFAR-10 archive where the fallback
 # notice says, or the runs use the offline "shapes" dataset.

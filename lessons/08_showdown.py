@@ -289,7 +289,7 @@ dataset
 # Training seven networks where other lessons train one to three takes time, so the showdown shortens
 # the budget's recipe on a CPU: at the `laptop` budget each network trains for 2 epochs on 4,096 images
 # (all seven in about 7 minutes on two cores); at `smoke`, one batch, which only proves that the code
-# runs. The `full` budget (meant for a GPU) trains exactly as the budget says. The settings
+# runs. The `gpu` and `full` budgets (meant for a GPU) train exactly as the budget says. The settings
 # on top of the budget:
 
 # %%
