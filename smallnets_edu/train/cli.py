@@ -26,7 +26,8 @@ def build_parser(prog: str = "python -m smallnets_edu train") -> argparse.Argume
         prog=prog,
         description="Train a network of the course and save its checkpoints and learning curves.",
         epilog=(
-            "Settings not given come from the budget (--budget, or SMALLNETS_BUDGET: smoke, laptop, gpu, full). "
+            "Settings not given come from the budget (--budget, or SMALLNETS_BUDGET: smoke, laptop, gpu, "
+            "full). "
             "Data-parallel: torchrun --nproc-per-node 2 -m smallnets_edu train MODEL ..."
         ),
     )
