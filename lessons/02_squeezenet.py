@@ -44,24 +44,11 @@ import copy
 
 import numpy as np
 import torch
-from IPython.display import HTML
 from torch import nn
 
 from smallnets_edu import budget, compression, cost, models, paper, plots, widgets
+from smallnets_edu.display import diff, table
 from smallnets_edu.models import squeezenet
-
-
-def table(header, rows):
-    """A small HTML table: the only display helper of this lesson."""
-    head = "".join(f"<th>{h}</th>" for h in header)
-    body = "".join("<tr>" + "".join(f"<td>{c}</td>" for c in row) + "</tr>" for row in rows)
-    return HTML(f"<table><tr>{head}</tr>{body}</table>")
-
-
-def diff(ours, published):
-    """Relative difference of our number from the published one."""
-    return f"{(ours - published) / published:+.1%}"
-
 
 MB = compression.MB  # the paper's megabyte: 2**20 bytes (we will check this below)
 BUDGET = budget.current()

@@ -42,24 +42,11 @@ import functools
 
 import numpy as np
 import torch
-from IPython.display import HTML
 from torch import nn
 
 from smallnets_edu import budget, cost, models, paper, plots, widgets
+from smallnets_edu.display import diff, table
 from smallnets_edu.models import mobilenet_v1
-
-
-def table(header, rows):
-    """A small HTML table: the only display helper of this lesson."""
-    head = "".join(f"<th>{h}</th>" for h in header)
-    body = "".join("<tr>" + "".join(f"<td>{c}</td>" for c in row) + "</tr>" for row in rows)
-    return HTML(f"<table><tr>{head}</tr>{body}</table>")
-
-
-def diff(ours, published):
-    """Relative difference of our number from the published one."""
-    return f"{(ours - published) / published:+.1%}"
-
 
 BUDGET = budget.current()
 print(f"budget: {BUDGET.name}")
@@ -145,9 +132,8 @@ table(["Table 3 layer", "paper M Mult-Adds", "ours", "paper M params", "ours"], 
 
 # %%
 def build_meta(width_mult=1.0, **options):
-    """A MobileNet with shapes but no weights: instant to build, enough to count its cost."""
-    with torch.device("meta"):
-        return models.build("mobilenet_v1", width_mult=width_mult, **options)
+    """A MobileNet with shapes but no weights (the meta device): instant to build, enough to count its cost."""
+    return models.build_meta("mobilenet_v1", width_mult=width_mult, **options)
 
 
 net = build_meta()

@@ -45,24 +45,11 @@ import functools
 
 import numpy as np
 import torch
-from IPython.display import HTML
 from torch import nn
 
 from smallnets_edu import blocks, budget, cost, diagrams, models, paper, plots, widgets
+from smallnets_edu.display import diff, table
 from smallnets_edu.models import shufflenet_v1 as sn
-
-
-def table(header, rows):
-    """A small HTML table: the display helper of this lesson."""
-    head = "".join(f"<th>{h}</th>" for h in header)
-    body = "".join("<tr>" + "".join(f"<td>{c}</td>" for c in row) + "</tr>" for row in rows)
-    return HTML(f"<table><tr>{head}</tr>{body}</table>")
-
-
-def diff(ours, published):
-    """Relative difference of our number from the published one."""
-    return f"{(ours - published) / published:+.1%}"
-
 
 BUDGET = budget.current()
 print(f"budget: {BUDGET.name}")
@@ -364,9 +351,8 @@ for g in (1, 2, 3, 4, 6, 12):  # every g that divides c = 240 and m = 60
 
 # %%
 def build_meta(groups=3, scale=1.0, **options):
-    """A ShuffleNet with shapes but no weights: instant to build, enough to count its cost."""
-    with torch.device("meta"):
-        return models.build("shufflenet_v1", groups=groups, width_mult=scale, **options)
+    """A ShuffleNet with shapes but no weights (the meta device): instant to build, enough to count its cost."""
+    return models.build_meta("shufflenet_v1", groups=groups, width_mult=scale, **options)
 
 
 @functools.cache

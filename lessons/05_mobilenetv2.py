@@ -50,30 +50,17 @@ import functools
 
 import numpy as np
 import torch
-from IPython.display import HTML
 from torch import nn
 
 from smallnets_edu import budget, cost, manifold, memory, models, paper, plots, widgets
+from smallnets_edu.display import diff, table
 from smallnets_edu.models import mobilenet_v2
 from smallnets_edu.models.mobilenet_v2 import InvertedResidual
 
 
-def table(header, rows):
-    """A small HTML table: the display helper of this lesson."""
-    head = "".join(f"<th>{h}</th>" for h in header)
-    body = "".join("<tr>" + "".join(f"<td>{c}</td>" for c in row) + "</tr>" for row in rows)
-    return HTML(f"<table><tr>{head}</tr>{body}</table>")
-
-
-def diff(ours, published):
-    """Relative difference of our number from the published one."""
-    return f"{(ours - published) / published:+.1%}"
-
-
 def build_meta(name="mobilenet_v2", **kw):
     """A model on the meta device: shapes without weights, enough to count its cost in a blink."""
-    with torch.device("meta"):
-        return models.build(name, **kw)
+    return models.build_meta(name, **kw)
 
 
 BUDGET = budget.current()

@@ -52,19 +52,12 @@ import matplotlib.pyplot as plt
 import numpy as np
 import torch
 import torch.nn.functional as F
-from IPython.display import HTML
 from matplotlib.patches import Rectangle
 from torch import nn
 
 from smallnets_edu import blocks, budget, cost, diagrams, models, paper, plots, widgets
+from smallnets_edu.display import table
 from smallnets_edu.models import effnet
-
-
-def table(header, rows):
-    """A small HTML table: the display helper of this lesson."""
-    head = "".join(f"<th>{h}</th>" for h in header)
-    body = "".join("<tr>" + "".join(f"<td>{c}</td>" for c in row) + "</tr>" for row in rows)
-    return HTML(f"<table><tr>{head}</tr>{body}</table>")
 
 
 def shape(t):
@@ -298,8 +291,7 @@ def build_meta(block, width_mult=1.0, depth_multiplier=None, variant="cifar"):
     options = {"block": block}
     if depth_multiplier is not None:
         options["depth_multiplier"] = depth_multiplier
-    with torch.device("meta"):
-        return models.build("effnet", num_classes=10, width_mult=width_mult, variant=variant, **options)
+    return models.build_meta("effnet", num_classes=10, width_mult=width_mult, variant=variant, **options)
 
 
 BLOCKS = {"EffNet": ("effnet", 2), "MobileNet": ("mobilenet", None), "ShuffleNet": ("shufflenet", None)}

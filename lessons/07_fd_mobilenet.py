@@ -48,29 +48,16 @@ import functools
 import numpy as np
 import torch
 import torch.nn.functional as F
-from IPython.display import HTML
 from torch import nn
 
 from smallnets_edu import budget, cost, models, paper, plots, widgets
+from smallnets_edu.display import diff, table
 from smallnets_edu.models import fd_mobilenet, mobilenet_v1
 
 
-def table(header, rows):
-    """A small HTML table: the display helper of this lesson."""
-    head = "".join(f"<th>{h}</th>" for h in header)
-    body = "".join("<tr>" + "".join(f"<td>{c}</td>" for c in row) + "</tr>" for row in rows)
-    return HTML(f"<table><tr>{head}</tr>{body}</table>")
-
-
-def diff(ours, published):
-    """Relative difference of our number from the published one."""
-    return f"{(ours - published) / published:+.1%}"
-
-
 def build_meta(name, width_mult=1.0, **options):
-    """A network with shapes but no weights: instant to build, enough to count its cost."""
-    with torch.device("meta"):
-        return models.build(name, width_mult=width_mult, **options)
+    """A network with shapes but no weights (the meta device): instant to build, enough to count its cost."""
+    return models.build_meta(name, width_mult=width_mult, **options)
 
 
 @functools.cache

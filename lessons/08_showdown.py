@@ -41,31 +41,9 @@
 
 # %%
 import functools
-import re
 
-from IPython.display import HTML
-
-from smallnets_edu import budget, cost, models, plots, showdown, widgets
-
-
-def table(header, rows):
-    """A small HTML table: the only display helper of this lesson."""
-    head = "".join(f"<th>{h}</th>" for h in header)
-    body = "".join("<tr>" + "".join(f"<td>{c}</td>" for c in row) + "</tr>" for row in rows)
-    return HTML(f"<table><tr>{head}</tr>{body}</table>")
-
-
-def diff(ours, published):
-    """Relative difference of our number from the published one."""
-    return f"{(ours - published) / published:+.1%}"
-
-
-def cite(name):
-    """'First author et al. year, arXiv id' from the model registry's reference."""
-    text = models.info(name).paper
-    year = re.search(r"\((\d{4})\)", text).group(1)
-    return f"{text.split(',')[0]} et al. {year}, {re.search(r'arXiv:[0-9.]+', text).group(0)}"
-
+from smallnets_edu import budget, cost, models, paper, plots, showdown, widgets
+from smallnets_edu.display import diff, table
 
 BUDGET = budget.current()
 print(f"budget: {BUDGET.name}")
@@ -86,7 +64,7 @@ for name, p in contestants.items():
     rows.append(
         [
             name,
-            cite(name),
+            paper.cite(name),
             f"{p.params:,}",
             f"{p.macs / 1e6:.1f}",
             f"{p.peak_activation_bytes / 1024:,.0f}",

@@ -7,22 +7,27 @@ Each entry is a dict with keys ``name``, ``width_mult``, ``resolution``, ``optio
 
 from __future__ import annotations
 
+import re
+
 from . import models
 
 
 def figures(name: str | None = None) -> list[dict]:
-    """Every published figure, or those of one model name."""
+    """Every published figure, or those of one model name (from each family module's ``PUBLISHED``)."""
     out: list[dict] = []
-    for family in (
-        models.squeezenet,
-        models.mobilenet_v1,
-        models.shufflenet_v1,
-        models.mobilenet_v2,
-        models.effnet,
-        models.fd_mobilenet,
-    ):
+    for family in dict.fromkeys(models.info(n).family for n in models.names()):
         out.extend(getattr(family, "PUBLISHED", []))
     return [f for f in out if name is None or f["name"] == name]
+
+
+def cite(name: str) -> str:
+    """``'Sandler et al. 2018, arXiv:1801.04381'``: a short citation from the registry's reference."""
+    text = models.info(name).paper
+    year = re.search(r"\((\d{4})\)", text)
+    arxiv = re.search(r"arXiv:[0-9.]+", text)
+    if year is None or arxiv is None:
+        raise ValueError(f"the reference of {name} ({text!r}) names no year or arXiv id")
+    return f"{text.split(',')[0]} et al. {year.group(1)}, {arxiv.group(0)}"
 
 
 def lookup(name: str, width_mult: float = 1.0, resolution: int = 224, **options) -> dict | None:

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import inspect
 import math
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from types import ModuleType
 from typing import Any
 
 import torch
@@ -26,6 +28,11 @@ class ModelInfo:
     builder: Callable[..., nn.Module]
     paper: str
     variants: tuple[str, ...]
+
+    @property
+    def family(self) -> ModuleType:
+        """The module that defines the family: its paper's table, ``PUBLISHED`` figures, blocks."""
+        return sys.modules[self.builder.__module__]
 
 
 _REGISTRY: dict[str, ModelInfo] = {}
@@ -201,6 +208,15 @@ def build(
     model.name = name
     model.variant = variant
     return model
+
+
+def build_meta(name: str, **kwargs: Any) -> nn.Module:
+    """``build`` on PyTorch's meta device: shapes without weights, instant even for large networks.
+
+    Enough to count parameters and multiply-accumulates (``cost.profile`` runs on it); not to run.
+    """
+    with torch.device("meta"):
+        return build(name, **kwargs)
 
 
 class SmallNet(nn.Module):
