@@ -115,17 +115,36 @@ def test_param_groups_exclude_batchnorm_and_biases_from_weight_decay():
     assert all(g["nesterov"] and g["momentum"] == 0.9 for g in opt.param_groups)
 
 
+def lrs(schedule: str, total: int, warmup: int, peak: float = 1.0) -> list[float]:
+    """The learning rate of every step of ``train.make_scheduler``'s schedule."""
+    optimizer = torch.optim.SGD([nn.Parameter(torch.zeros(1))], lr=peak)
+    scheduler = train.make_scheduler(optimizer, total, warmup, schedule)
+    rates = []
+    for _ in range(total):
+        rates.append(optimizer.param_groups[0]["lr"])
+        optimizer.step()
+        scheduler.step()
+    return rates
+
+
 @pytest.mark.parametrize("schedule", ["cosine", "onecycle"])
 def test_schedule_shapes(schedule):
     total, warmup = 100, 20
-    f = [train.lr_factor(s, total, warmup, schedule) for s in range(total)]
-    rising, falling = f[: warmup + 1], f[warmup:]
+    f = lrs(schedule, total, warmup)
+    top = f.index(max(f))
+    rising, falling = f[: top + 1], f[top:]
+    assert abs(top - warmup) <= 1  # the peak at the end of the warm-up
     assert all(a < b for a, b in zip(rising, rising[1:], strict=False))
     assert all(a > b for a, b in zip(falling, falling[1:], strict=False))
     assert max(f) == pytest.approx(1.0, abs=1e-3)
     assert f[-1] < 0.01
     # Warm-up starts low: linearly from 1/(warmup + 1) for cosine, from 1/25 for one-cycle.
     assert f[0] == pytest.approx(1 / (warmup + 1) if schedule == "cosine" else 1 / 25)
+
+
+def test_cosine_without_warmup_starts_at_the_peak():
+    f = lrs("cosine", 10, 0, peak=0.2)
+    assert f == pytest.approx([0.1 * (1 + math.cos(math.pi * k / 10)) for k in range(10)])
 
 
 def test_lr_follows_the_schedule_and_scales_with_batch_size(ds, trained):
@@ -136,12 +155,10 @@ def test_lr_follows_the_schedule_and_scales_with_batch_size(ds, trained):
     b = BUDGETS["smoke"]
     assert history.config["lr"] == pytest.approx(b.lr * 32 / b.batch_size)
     steps = len(ds.train) // 32
-    total = 3 * steps
+    expected = lrs("cosine", 3 * steps, 0, peak=history.config["lr"])
     for e in history.epochs:
         # the rate of the last step of each epoch (no warm-up at the smoke budget)
-        last_step = e["epoch"] * steps - 1
-        expected = history.config["lr"] * train.lr_factor(last_step, total, 0, "cosine")
-        assert e["lr"] == pytest.approx(expected)
+        assert e["lr"] == pytest.approx(expected[e["epoch"] * steps - 1])
 
 
 def test_fit_is_the_textbook_recipe(ds):

@@ -154,7 +154,7 @@ def check_architecture(payload: dict[str, Any], model: nn.Module, num_classes: i
 def load_model(path: str | os.PathLike, device: str | torch.device = "cpu") -> nn.Module:
     """Rebuild the network a checkpoint was saved from, load its weights, and return it in eval mode."""
     from .. import models
-    from .loop import resolve_device
+    from .device import resolve_device
 
     device = resolve_device(device)
     payload = load(path)

@@ -174,7 +174,8 @@ def run(args: argparse.Namespace) -> int:
 
     from .. import budget as budget_mod
     from .. import models
-    from .loop import fit, resolve_device
+    from .device import resolve_device
+    from .loop import fit
 
     # Check the cheap things before loading (maybe downloading) any data.
     models.info(args.model)

@@ -1,0 +1,81 @@
+"""Where training runs and in which number format: the device, the memory layout, mixed precision."""
+
+from __future__ import annotations
+
+import contextlib
+import warnings
+
+import torch
+
+
+def default_device() -> torch.device:
+    """The fastest device present: a CUDA GPU, an Apple GPU (MPS), or the CPU."""
+    if torch.cuda.is_available():
+        return torch.device("cuda")
+    mps = getattr(torch.backends, "mps", None)
+    if mps is not None and mps.is_available():
+        return torch.device("mps")
+    return torch.device("cpu")
+
+
+def resolve_device(device: str | torch.device | None) -> torch.device:
+    """``None`` picks :func:`default_device`; a named device must exist on this machine."""
+    if device is None:
+        return default_device()
+    try:
+        device = torch.device(device)
+    except (RuntimeError, TypeError):
+        raise ValueError(f"unknown device {device!r}; use 'cpu', 'cuda', 'cuda:1' or 'mps'") from None
+    if device.type == "cuda" and not torch.cuda.is_available():
+        raise ValueError("device='cuda' was asked for but no CUDA GPU is available; use device='cpu'")
+    if device.type == "mps":
+        mps = getattr(torch.backends, "mps", None)
+        if mps is None or not mps.is_available():
+            raise ValueError("device='mps' was asked for but this machine has no Apple GPU; use device='cpu'")
+    return device
+
+
+def default_channels_last(device: torch.device) -> bool:
+    """Whether images and weights use the channels-last (NHWC) memory layout by default.
+
+    On CUDA GPUs NHWC lets cuDNN use its fastest kernels (tensor cores need it). On the CPU it is on too:
+    timed with ``benchmarks/bench_train.py`` (one thread, processor time, batch 128, cifar variants),
+    oneDNN's NHWC training step was 1.3x to 1.9x faster than NCHW for every network of the course,
+    depthwise-heavy or not. The ``Loader`` produces channels-last batches at no extra cost (its
+    crop-and-flip gather already yields that layout). Apple's MPS backend has incomplete NHWC support,
+    so it stays off there.
+    """
+    return device.type in ("cuda", "cpu")
+
+
+def resolve_amp(amp: bool | str | None, device: torch.device) -> torch.dtype | None:
+    """The autocast dtype for mixed precision, or None for float32.
+
+    Mixed precision is for CUDA GPUs: bfloat16 where the GPU supports it (no loss scaling needed), else
+    float16 with a GradScaler. On the CPU and MPS it is off (CPU autocast is slower on most laptops);
+    asking for it there warns and trains in float32.
+    """
+    if amp is None or amp is False:
+        if amp is None and device.type == "cuda":
+            return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
+        return None
+    choices = {True: None, "auto": None, "bf16": torch.bfloat16, "bfloat16": torch.bfloat16}
+    choices.update({"fp16": torch.float16, "float16": torch.float16})
+    if amp not in choices:
+        raise ValueError(f"amp must be True, False, None, 'bf16' or 'fp16', got {amp!r}")
+    if device.type != "cuda":
+        warnings.warn(
+            f"mixed precision (amp={amp!r}) runs on CUDA GPUs only; training in float32 on {device.type}",
+            stacklevel=3,
+        )
+        return None
+    dtype = choices[amp]
+    if dtype is None:
+        dtype = torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
+    return dtype
+
+
+def autocast(device: torch.device, dtype: torch.dtype | None) -> contextlib.AbstractContextManager:
+    if dtype is None:
+        return contextlib.nullcontext()
+    return torch.autocast(device_type=device.type, dtype=dtype)

@@ -1,0 +1,97 @@
+"""A run's settings, resolved once: given explicitly, else from the run being resumed, else the budget."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass, fields
+from typing import TYPE_CHECKING, Any
+
+from .recipe import ONECYCLE_WARMUP, SCHEDULES
+
+if TYPE_CHECKING:
+    from ..budget import Budget
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every hyperparameter of a ``fit`` run (what its checkpoints and history record as ``config``)."""
+
+    epochs: int
+    batch_size: int
+    lr: float  # peak learning rate for ``batch_size``
+    weight_decay: float
+    label_smoothing: float
+    warmup_epochs: float
+    schedule: str
+    train_size: int | None  # images per epoch (a fixed random subset); None: the whole training set
+    test_size: int | None
+    augment: bool | None  # random crop and flip; None: the loader's default
+
+    @classmethod
+    def resolve(cls, budget: Budget, saved: dict[str, Any] | None, explicit: dict[str, Any]) -> Settings:
+        """Explicit values win, then the checkpoint being resumed, then the budget; every value checked."""
+        s: dict[str, Any] = {
+            "epochs": budget.epochs,
+            "batch_size": budget.batch_size,
+            "weight_decay": budget.weight_decay,
+            "label_smoothing": budget.label_smoothing,
+            "warmup_epochs": None,  # depends on the schedule, resolved below
+            "train_size": budget.train_size,
+            "test_size": budget.test_size,
+            "schedule": "cosine",
+            "augment": None,
+            "lr": None,  # scaled from the budget's, below
+        }
+        s.update({k: saved[k] for k in s if saved and k in saved})
+        s.update({k: v for k, v in explicit.items() if v is not None})
+        epochs, batch_size = positive_int("epochs", s["epochs"]), positive_int("batch_size", s["batch_size"])
+        if s["schedule"] not in SCHEDULES:
+            raise ValueError(f"schedule must be one of {', '.join(SCHEDULES)}, got {s['schedule']!r}")
+        if s["lr"] is None:
+            # The budget's rate is tuned for its batch size; scale it linearly with the batch
+            # (Goyal et al., 2017) so changing only batch_size keeps the recipe sensible.
+            s["lr"] = budget.lr * batch_size / budget.batch_size
+        if s["warmup_epochs"] is None:
+            s["warmup_epochs"] = (
+                budget.warmup_epochs if s["schedule"] == "cosine" else ONECYCLE_WARMUP * epochs
+            )
+        if s["augment"] is not None and not isinstance(s["augment"], bool):
+            raise ValueError(
+                f"augment must be True, False or None (the loader's default), got {s['augment']!r}"
+            )
+        return cls(
+            epochs=epochs,
+            batch_size=batch_size,
+            lr=number("lr", s["lr"], 0.0, low_open=True),
+            weight_decay=number("weight_decay", s["weight_decay"], 0.0),
+            label_smoothing=number("label_smoothing", s["label_smoothing"], 0.0, 0.99),
+            warmup_epochs=number("warmup_epochs", s["warmup_epochs"], 0.0, epochs),
+            schedule=s["schedule"],
+            train_size=None if s["train_size"] is None else positive_int("train_size", s["train_size"]),
+            test_size=None if s["test_size"] is None else positive_int("test_size", s["test_size"]),
+            augment=s["augment"],
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def keys(cls) -> list[str]:
+        return [f.name for f in fields(cls)]
+
+
+def positive_int(name: str, value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError(f"{name} must be a positive integer, got {value!r}")
+    return value
+
+
+def number(name: str, value: object, low: float, high: float = math.inf, low_open: bool = False) -> float:
+    """``value`` as a float, if it is a finite number within [low, high] (or (low, high])."""
+    ok = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+    ok = ok and (value > low if low_open else value >= low) and value <= high
+    if not ok:
+        bound = f"greater than {low}" if low_open else f"at least {low}"
+        upper = f" and at most {high}" if math.isfinite(high) else ""
+        raise ValueError(f"{name} must be a number {bound}{upper}, got {value!r}")
+    return float(value)
