@@ -120,6 +120,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--execute", action="store_true", help="also run the notebooks and apply the policy")
     parser.add_argument("--check", action="store_true", help="only report lessons and notebooks that drifted")
     args = parser.parse_args(argv)
+    if not LESSONS.is_dir():
+        # An installed package (not a checkout of the course) has no lessons/ beside it.
+        print(
+            f"{parser.prog}: error: no lessons/ folder at {LESSONS}; this command works in a checkout of the "
+            f"course (git clone, then make pair), not from an installed package",
+            file=sys.stderr,
+        )
+        return 2
     if args.check:
         problems = drift()
         for problem in problems:

@@ -50,8 +50,14 @@ def test_every_requirement_is_pinned_exactly():
             assert spec.startswith("==") and "," not in spec, f"{name} must be pinned with ==, got {spec}"
 
 
-def test_torch_is_the_cpu_build_on_disk():
+def test_the_pinned_torch_is_the_one_installed_and_without_a_gpu_it_is_the_cpu_build():
+    import torch
+
     assert _requirements()["torch"] == {"==2.13.0"}
+    assert torch.__version__.split("+")[0] == "2.13.0"
+    if not torch.cuda.is_available():
+        # A CUDA build here would mean the install pulled several GB for nothing.
+        assert torch.version.cuda is None, f"torch {torch.__version__} is a CUDA build without a GPU"
 
 
 def test_package_dependencies_are_ranges_covered_by_the_pins():

@@ -72,3 +72,10 @@ def test_varying_cells_are_committed_without_output(lesson):
             assert not cell.get("outputs"), (
                 f"{notebook.name}: a cell tagged {course.VARIES_TAG} kept its output"
             )
+
+
+def test_the_notebooks_command_outside_a_checkout_says_so(tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr(course, "LESSONS", tmp_path / "site-packages" / "lessons")
+    assert course.main([]) == 2
+    err = capsys.readouterr().err
+    assert "no lessons/ folder" in err and "checkout of the course" in err
