@@ -16,6 +16,7 @@ import torch
 from torch import nn
 
 from smallnets_edu import blocks, cost, models, showdown, train
+from smallnets_edu.studies import cache, guidelines, operators
 
 
 @pytest.fixture
@@ -61,10 +62,10 @@ def test_cache_invalidates_when_the_key_changes(fake_latency, tmp_path, monkeypa
     showdown.latencies(["squeezenet1_1"], budget="smoke", resolution=40, **args)  # another setting
     assert len(fake_latency) == 3
     real = showdown.machine()
-    monkeypatch.setattr(showdown, "machine", lambda: {**real, "torch": "0.0.1"})  # another torch
+    monkeypatch.setattr(cache, "machine", lambda: {**real, "torch": "0.0.1"})  # another torch
     showdown.latencies(["squeezenet1_1"], budget="smoke", **args)
     assert len(fake_latency) == 4
-    monkeypatch.setattr(showdown, "machine", lambda: real)
+    monkeypatch.setattr(cache, "machine", lambda: real)
     showdown.latencies(["squeezenet1_1"], budget="smoke", **args)  # back: still cached
     assert len(fake_latency) == 4
     showdown.latencies(["squeezenet1_1"], budget="smoke", refresh=True, **args)
@@ -315,7 +316,7 @@ def test_operators_are_cached(monkeypatch, tmp_path):
         calls.append(1)
         return real(*args, **kw)
 
-    monkeypatch.setattr(showdown, "profile_operators", counting)
+    monkeypatch.setattr(operators, "profile_operators", counting)
     kw = {"variant": "cifar", "resolution": 32, "budget": "smoke", "directory": tmp_path}
     first = showdown.operators(["squeezenet1_1"], **kw)
     second = showdown.operators(["squeezenet1_1"], **kw)
@@ -359,7 +360,7 @@ def test_memory_access_cost():
 @pytest.mark.parametrize("experiment", ["g1", "g2", "g3", "g4"])
 def test_guidelines_keep_the_macs_equal(experiment, monkeypatch, tmp_path):
     timed = []
-    monkeypatch.setattr(showdown, "seconds", lambda module, x, t: timed.append(1) or 0.01)
+    monkeypatch.setattr(guidelines, "seconds", lambda module, x, t: timed.append(1) or 0.01)
     run = getattr(showdown, f"guideline_{experiment}")
     rows = run(budget="smoke", size=8, directory=tmp_path)
     macs = [r["macs"] for r in rows]
