@@ -51,8 +51,7 @@ from smallnets_edu.display import diff, table
 from smallnets_edu.models import squeezenet
 
 MB = compression.MB  # the paper's megabyte: 2**20 bytes (we will check this below)
-BUDGET = budget.current()
-print(f"budget: {BUDGET.name}")
+print(f"budget: {budget.current().name} (each training below reads the budget in force when it runs)")
 
 # %% [markdown]
 # ## 1. Three design strategies

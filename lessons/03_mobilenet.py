@@ -48,8 +48,7 @@ from smallnets_edu import budget, cost, models, paper, plots, widgets
 from smallnets_edu.display import diff, table
 from smallnets_edu.models import mobilenet_v1
 
-BUDGET = budget.current()
-print(f"budget: {BUDGET.name}")
+print(f"budget: {budget.current().name} (each training below reads the budget in force when it runs)")
 
 # %% [markdown]
 # ## 1. One layer, two ways
@@ -693,7 +692,7 @@ right.plot(
 right.set_xscale("log")
 right.set_xlabel("million multiply-accumulates at 32x32 (log scale)")
 right.set_ylabel(f"{dataset.name} test accuracy %")
-right.set_title(f"our MobileNets, {BUDGET.name} budget")
+right.set_title(f"our MobileNets, {budget.current().name} budget")
 right.legend(loc="lower right")
 fig.tight_layout()
 

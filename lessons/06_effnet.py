@@ -65,8 +65,7 @@ def shape(t):
     return "×".join(map(str, tuple(t)[-3:]))
 
 
-BUDGET = budget.current()
-print(f"budget: {BUDGET.name}")
+print(f"budget: {budget.current().name} (each training below reads the budget in force when it runs)")
 
 # %% [markdown]
 # ## 1. Spatially separable convolutions: $k^2$ becomes $2k$
@@ -815,7 +814,7 @@ from smallnets_edu import data, train
 
 dataset = data.for_lesson("cifar10")
 TRAINED = {"EffNet": ("effnet", 2), "MobileNet": ("mobilenet", None), "ShuffleNet": ("shufflenet", None)}
-LEARNING_RATE = BUDGET.lr / 10  # the same for all three networks
+LEARNING_RATE = budget.current().lr / 10  # the same for all three networks
 histories, trained_cost = {}, {}
 for label, (kind, dm) in TRAINED.items():
     options = {"block": kind} if dm is None else {"block": kind, "depth_multiplier": dm}

@@ -45,8 +45,7 @@ import functools
 from smallnets_edu import budget, cost, models, paper, plots, showdown, widgets
 from smallnets_edu.display import diff, table
 
-BUDGET = budget.current()
-print(f"budget: {BUDGET.name}")
+print(f"budget: {budget.current().name} (each training below reads the budget in force when it runs)")
 
 # %% [markdown]
 # ## 1. The contestants
@@ -223,8 +222,8 @@ fig.tight_layout()
 # mind for the conclusions.
 
 # %% tags=["nbval-ignore-output"]
-times = showdown.latencies(budget=BUDGET)  # {name: {batch size: seconds}}, cifar variants at 32x32
-big = showdown.latencies(variant="imagenet", batch_sizes=(1,), budget=BUDGET)  # ImageNet nets at 224
+times = showdown.latencies(budget=budget.current())  # {name: {batch size: seconds}}, cifar variants at 32x32
+big = showdown.latencies(variant="imagenet", batch_sizes=(1,), budget=budget.current())  # ImageNet nets at 224
 print(
     f"{'network':<15} {'ms, batch 1':>12} {'ms/image, batch 32':>19} {'batch gain':>11} "
     f"{'MACs per ns':>12} {'ms at 224x224':>14}"
@@ -271,8 +270,9 @@ dataset
 # on top of the budget:
 
 # %%
-print(f"{BUDGET.name} budget: {BUDGET.epochs} epoch(s), batch {BUDGET.batch_size}, lr {BUDGET.lr}")
-print("showdown overrides:", showdown.training_settings(BUDGET) or "none")
+now = budget.current()
+print(f"{now.name} budget: {now.epochs} epoch(s), batch {now.batch_size}, lr {now.lr}")
+print("showdown overrides:", showdown.training_settings(budget.current()) or "none")
 
 # %% [markdown]
 # Train them all (progress bars, one network after the other; results already in the cache return at
@@ -280,7 +280,7 @@ print("showdown overrides:", showdown.training_settings(BUDGET) or "none")
 # second; section 5 plots the learning curves.
 
 # %% tags=["nbval-ignore-output"]
-histories = showdown.training(dataset=dataset, budget=BUDGET)
+histories = showdown.training(dataset=dataset, budget=budget.current())
 for h in histories.values():
     print(h.summary())
 
@@ -296,7 +296,7 @@ for h in histories.values():
 # `showdown.run` puts sections 1, 3 and 4 together (from the cache: nothing is measured twice).
 
 # %% tags=["nbval-ignore-output"]
-result = showdown.run(dataset=dataset, budget=BUDGET)
+result = showdown.run(dataset=dataset, budget=budget.current())
 print(f"{result.cached} measurements from the cache, {result.measured} made now")
 result
 
@@ -374,7 +374,7 @@ fig.tight_layout()
 # time bar is its MAC bar, from `cost.profile`.
 
 # %% tags=["nbval-ignore-output"]
-ops = showdown.operators(budget=BUDGET)  # ImageNet variants at 224x224, batch 1
+ops = showdown.operators(budget=budget.current())  # ImageNet variants at 224x224, batch 1
 showdown.plot_shares(ops)
 
 # %% tags=["nbval-ignore-output"]
@@ -588,7 +588,7 @@ def show(rows, columns):
         print("  ".join(f"{c:>12}" for c in cells))
 
 
-g1 = showdown.guideline_g1(budget=BUDGET)
+g1 = showdown.guideline_g1(budget=budget.current())
 show(g1, ["ratio", "c1", "c2", "memory_access"])
 
 # %% [markdown]
@@ -604,7 +604,7 @@ show(g1, ["ratio", "c1", "c2", "memory_access"])
 # on the ARM processor.
 
 # %% tags=["nbval-ignore-output"]
-g2 = showdown.guideline_g2(budget=BUDGET)
+g2 = showdown.guideline_g2(budget=budget.current())
 show(g2, ["groups", "channels", "memory_access"])
 
 # %% [markdown]
@@ -618,7 +618,7 @@ show(g2, ["groups", "channels", "memory_access"])
 # in pieces, concatenated), or as $k$ narrower layers in series with the same MACs.
 
 # %% tags=["nbval-ignore-output"]
-g3 = showdown.guideline_g3(budget=BUDGET)
+g3 = showdown.guideline_g3(budget=budget.current())
 show(g3, ["layout", "fragments"])
 
 # %% [markdown]
@@ -630,7 +630,7 @@ show(g3, ["layout", "fragments"])
 # devices. Our experiment is the same unit; the MACs are identical in all four rows.
 
 # %% tags=["nbval-ignore-output"]
-g4 = showdown.guideline_g4(budget=BUDGET)
+g4 = showdown.guideline_g4(budget=budget.current())
 show(g4, ["relu", "shortcut"])
 
 # %% tags=["nbval-ignore-output"]
@@ -779,9 +779,9 @@ widgets.Explorer(
 # pass `refresh=True`:
 #
 # ```python
-# result = showdown.run(dataset=dataset, budget=BUDGET, refresh=True)      # latency and training
-# ops = showdown.operators(budget=BUDGET, refresh=True)                    # section 6
-# g1 = showdown.guideline_g1(budget=BUDGET, refresh=True)                  # and so on for g2 .. g4
+# result = showdown.run(dataset=dataset, budget=budget.current(), refresh=True)      # latency and training
+# ops = showdown.operators(budget=budget.current(), refresh=True)                    # section 6
+# g1 = showdown.guideline_g1(budget=budget.current(), refresh=True)                  # and so on for g2 .. g4
 # ```
 #
 # or delete the folder. With a CUDA GPU, `showdown.run(dataset=dataset, budget="full")` trains all seven
