@@ -127,7 +127,8 @@ def test_cifar10_download_decode_pixel_layout_and_cache(cifar10):
     assert again.classes == ds.classes and again.mean == pytest.approx(ds.mean)
 
 
-def test_cifar100_uses_fine_labels_and_names(tmp_path, monkeypatch):
+def build_cifar100(tmp_path: Path) -> tuple[Path, dict[str, str], dict]:
+    """cifar-100-python.tar.gz with 30 train and 10 test images, 100 fine classes (20 coarse)."""
     rng = np.random.default_rng(1)
     src = tmp_path / "build" / "cifar-100-python"
     src.mkdir(parents=True)
@@ -148,9 +149,15 @@ def test_cifar100_uses_fine_labels_and_names(tmp_path, monkeypatch):
     meta = {"fine_label_names": fine_names, "coarse_label_names": [f"coarse{i}" for i in range(20)]}
     (src / "meta").write_bytes(pickle.dumps(meta, protocol=2))
     files = {p.name: _md5(p) for p in src.iterdir()}
-    (tmp_path / "server").mkdir()
+    (tmp_path / "server").mkdir(exist_ok=True)
     archive = tmp_path / "server" / "cifar-100-python.tar.gz"
     _tar_gz(archive, src)
+    return archive, files, {"labels": labels, "fine_names": fine_names}
+
+
+def test_cifar100_uses_fine_labels_and_names(tmp_path, monkeypatch):
+    archive, files, expected = build_cifar100(tmp_path)
+    labels, fine_names = expected["labels"], expected["fine_names"]
     _serve(monkeypatch, "cifar100", archive, "cifar-100-python", files)
 
     ds = data.load("cifar100", data_dir=tmp_path / "data")
