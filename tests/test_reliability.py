@@ -264,7 +264,11 @@ def _one_line_error(capsys, argv: list[str]) -> str:
         (["--option", "expansion=100000"], "GiB of float32 weights"),
     ],
 )
-def test_unbounded_sizes_are_refused_at_once(fake_data, capsys, extra, message):
+def test_unbounded_sizes_are_refused_at_once(monkeypatch, capsys, extra, message):
+    def no_data(*args, **kwargs):
+        raise AssertionError("data was loaded before the width and options were checked")
+
+    monkeypatch.setattr(data, "for_lesson", no_data)
     err = _one_line_error(capsys, ["mobilenet_v2", "--budget", "smoke", "--no-progress", *extra])
     assert message in err
 

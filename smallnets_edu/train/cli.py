@@ -183,6 +183,10 @@ def run(args: argparse.Namespace) -> int:
     budget = budget_mod.get(args.budget)
     device = resolve_device(args.device)
     check_paths(args)
+    # Width, variant and options are checked on a shapes-only build now, not after the data has loaded.
+    variants = models.info(args.model).variants
+    probe = args.variant or ("cifar" if "cifar" in variants else variants[0])
+    models.build_meta(args.model, width_mult=args.width, variant=probe, **family_options)
     ctx = distributed.setup(device)
 
     def load():
