@@ -1,4 +1,6 @@
-"""The measurements behind lesson 08, by subject (:mod:`smallnets_edu.showdown` gathers them in one place).
+"""The studies behind lessons 08 and 02, by subject.
+
+The measurements behind lesson 08 (:mod:`smallnets_edu.showdown` gathers them in one place):
 
 - ``cache``: where measurements are stored and how they are keyed (machine, settings, schema).
 - ``costs``: the contestants as the showdown builds them, their costs, and the papers' headline rows.
@@ -10,4 +12,13 @@
 
 Imports run one way: ``common``, ``cache``, ``costs``, ``pareto`` -> ``contest``, ``operators``,
 ``guidelines``.
+
+Deep Compression in lesson 02 (:mod:`smallnets_edu.compression` gathers them in one place):
+
+- ``pruning``: magnitude pruning, which tensors count as weights, and keeping pruned weights at zero.
+- ``quantization``: weight sharing, k-means or a uniform grid per tensor, at a chosen number of bits.
+- ``codec``: the file format: ``encode``, ``decode``, ``stored_size`` and ``size_breakdown``.
+- ``bitstreams``: what the format is made of: fixed-width fields, Huffman codes, relative indices.
+
+Imports run one way: ``pruning``, ``bitstreams`` -> ``quantization``, ``codec``.
 """
