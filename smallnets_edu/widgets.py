@@ -28,45 +28,31 @@ Readout = Callable[..., str]
 Plot = Callable[..., "matplotlib.figure.Figure"]
 
 
+# Every slider of the course updates when released (cost plots can take a moment) and shows its whole
+# description.
+_SLIDER = {"continuous_update": False, "style": {"description_width": "initial"}}
+
+
 def int_slider(description: str, value: int, min: int, max: int, step: int = 1, **kw) -> widgets.IntSlider:
-    """An integer slider that updates when released (cost plots can take a moment)."""
+    """An integer slider that updates when released."""
     return widgets.IntSlider(
-        value=value,
-        min=min,
-        max=max,
-        step=step,
-        description=description,
-        continuous_update=False,
-        style={"description_width": "initial"},
-        **kw,
+        value=value, min=min, max=max, step=step, description=description, **_SLIDER, **kw
     )
 
 
 def float_slider(
     description: str, value: float, min: float, max: float, step: float = 0.05, **kw
 ) -> widgets.FloatSlider:
+    """A slider over real numbers that updates when released."""
     return widgets.FloatSlider(
-        value=value,
-        min=min,
-        max=max,
-        step=step,
-        description=description,
-        continuous_update=False,
-        style={"description_width": "initial"},
-        **kw,
+        value=value, min=min, max=max, step=step, description=description, **_SLIDER, **kw
     )
 
 
 def options_slider(description: str, options: list, value=None, **kw) -> widgets.SelectionSlider:
     """A slider over a fixed list of values (e.g. the paper's widths 0.25, 0.5, 0.75, 1.0)."""
-    return widgets.SelectionSlider(
-        options=options,
-        value=options[0] if value is None else value,
-        description=description,
-        continuous_update=False,
-        style={"description_width": "initial"},
-        **kw,
-    )
+    value = options[0] if value is None else value
+    return widgets.SelectionSlider(options=options, value=value, description=description, **_SLIDER, **kw)
 
 
 def _png_bytes(fig) -> bytes:
