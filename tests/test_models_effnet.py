@@ -19,15 +19,6 @@ BLOCKS = ("effnet", "mobilenet", "shufflenet")
 NATIVE = {"cifar": 32, "tiny": 64}
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    """Batch-1 forwards of small nets gain nothing from threads, and lose a lot on a shared machine."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
 def build(**kw):
     kw.setdefault("variant", "cifar")
     kw.setdefault("num_classes", 10)

@@ -14,15 +14,6 @@ from smallnets_edu import cost, models, paper
 from smallnets_edu.models.mobilenet_v2 import TABLE2_ROWS, InvertedResidual
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    """Batch-1 forwards of small nets gain nothing from threads, and lose a lot on a shared machine."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
 def build(**kw):
     return models.build("mobilenet_v2", **kw)
 

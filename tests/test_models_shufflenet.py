@@ -14,15 +14,6 @@ from smallnets_edu.blocks import ChannelShuffle
 from smallnets_edu.models.shufflenet_v1 import TABLE1_STAGE_CHANNELS, ShuffleUnit
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    """Batch-1 forwards of small nets gain nothing from threads, and lose a lot on a shared machine."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
 def build(**kw):
     return models.build("shufflenet_v1", **kw)
 
