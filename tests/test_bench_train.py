@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_data_formats import build_cifar10
+from tests.test_data_formats import _serve, build_cifar10, build_cifar100
 from tests.test_reliability import write_image_folder
 
 BENCH = Path(__file__).resolve().parents[1] / "benchmarks" / "bench_train.py"
@@ -66,3 +66,11 @@ def test_an_image_folder_at_64_pixels(bench, tmp_path, capsys):
     assert result["variant"] == "tiny" and "64x64" in result["dataset"]
     table = capsys.readouterr().out
     assert "| mobilenet_v2 |" in table and "fit - plain" in table
+
+
+def test_cifar100_many_classes(bench, tmp_path, monkeypatch):
+    archive, files, _ = build_cifar100(tmp_path)
+    _serve(monkeypatch, "cifar100", archive, "cifar-100-python", files)
+    result = run(bench, tmp_path, "--dataset", "cifar100", "--data-dir", str(tmp_path / "data"))
+    check_rows(result, 100)
+    assert result["variant"] == "cifar"
