@@ -7,7 +7,7 @@ import pytest
 import torch
 from torch import nn
 
-from smallnets_edu import blocks, cost, memory, models
+from smallnets_edu import activation_memory, blocks, cost, memory, models
 from smallnets_edu.models.mobilenet_v2 import TABLE2_ROWS, InvertedResidual
 
 
@@ -97,11 +97,11 @@ def test_streamed_mobilenet_v2_holds_only_bottlenecks():
 def test_streaming_only_skips_tensors_that_feed_per_channel_work():
     for name, kw in [("mobilenet_v1", {}), ("mobilenet_v2", {}), ("shufflenet_v1", {"width_mult": 2.0})]:
         model = meta(name, **kw)
-        units = memory._units(model)
+        units = activation_memory._units(model)
         skipped = [
             i
             for i, (_, m) in enumerate(units)
-            if not isinstance(m, memory.BLOCKS) and memory._is_conv_unit(m)
+            if not isinstance(m, memory.BLOCKS) and activation_memory._is_conv_unit(m)
         ]
         records = memory.tensors(model, 224)
         for i in skipped:
