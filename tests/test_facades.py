@@ -7,8 +7,8 @@ modules a subject is built on never import the ones built on top of them (the fl
 
 from __future__ import annotations
 
+import ast
 import importlib
-import re
 import subprocess
 import sys
 from pathlib import Path
@@ -68,13 +68,12 @@ def test_every_name_read_through_the_facade_exists(facade):
     gathered = _module(facade)
     assert all(hasattr(gathered, name) for name in gathered.__all__)
     files = [*ROOT.glob("lessons/*.py"), *ROOT.glob(f"{PACKAGE}/exercises/*.py"), *ROOT.glob("tests/*.py")]
-    code = [
-        line
+    used = {
+        node.attr
         for path in files
-        for line in path.read_text(encoding="utf-8").splitlines()
-        if not line.lstrip().startswith("#")  # lesson prose and comments may name files, e.g. memory.py
-    ]
-    used = {name for line in code for name in re.findall(rf"\b{facade}\.([A-Za-z_]\w*)", line)}
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+        if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == facade
+    }
     assert used, f"nothing reads through {facade}"
     assert sorted(name for name in used if not hasattr(gathered, name)) == []
 
