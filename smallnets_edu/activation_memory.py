@@ -27,6 +27,7 @@ import torch
 from torch import nn
 
 from .blocks import DepthwiseSeparable
+from .cost import run_hooked
 from .models.mobilenet_v2 import InvertedResidual
 from .models.shufflenet_v1 import ShuffleUnit
 
@@ -181,17 +182,7 @@ def tensors(model: nn.Module, resolution: int | tuple[int, int] = 224, in_channe
                 if isinstance(inner, (nn.Conv2d, *_POOLS)):
                     handles.append(inner.register_forward_hook(inner_hook))
         handles.append(unit.register_forward_hook(unit_hook))
-    was_training = model.training
-    try:
-        model.eval()
-        param = next(model.parameters(), None)
-        device = param.device if param is not None else torch.device("cpu")
-        with torch.no_grad():
-            model(torch.zeros(1, in_channels, h, w, device=device))
-    finally:
-        for handle in handles:
-            handle.remove()
-        model.train(was_training)
+    run_hooked(model, handles, (h, w), in_channels)
     return records
 
 

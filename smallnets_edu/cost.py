@@ -309,20 +309,28 @@ def profile(
         )
 
     leaves = [m for m in model.modules() if not list(m.children())]
-    handles = [m.register_forward_hook(hook) for m in leaves]
+    run_hooked(model, [m.register_forward_hook(hook) for m in leaves], (h, w), in_channels)
+    result.total_params = count_params(model)
+    return result
+
+
+def run_hooked(model: nn.Module, handles: list, size: tuple[int, int], in_channels: int = 3) -> None:
+    """One zero image through ``model`` (eval mode, no gradients) so that its hooks see every layer.
+
+    The hooks are removed and the model's mode restored afterwards, whatever happens. Shared by the cost
+    profile here and the activation-memory accounting (:mod:`smallnets_edu.activation_memory`).
+    """
     was_training = model.training
     try:
         model.eval()
         param = next(model.parameters(), None)
         device = param.device if param is not None else torch.device("cpu")
         with torch.no_grad():
-            model(torch.zeros(1, in_channels, h, w, device=device))
+            model(torch.zeros(1, in_channels, *size, device=device))
     finally:
         for handle in handles:
             handle.remove()
         model.train(was_training)
-    result.total_params = count_params(model)
-    return result
 
 
 def flop_counter_macs(model: nn.Module, resolution: int | tuple[int, int] = 224, in_channels: int = 3) -> int:
