@@ -81,6 +81,7 @@ class ConvBNAct(nn.Sequential):
         kernel_size: int | tuple[int, int] = 3,
         stride: int | tuple[int, int] = 1,
         groups: int = 1,
+        *,
         act: str | Activation = "relu",
         bn: bool = True,
         padding: int | tuple[int, int] | None = None,

@@ -118,18 +118,14 @@ def _encode_tensor(
         if bits is not None or 4 * k + _fixed_bytes(stored.numel(), width) < 4 * stored.numel():
             codebook, assign, value_bits = distinct, inverse.numpy().astype(np.int64), width
 
-    use_huffman = huffman and (sparse or codebook is not None)
-    if use_huffman:  # code tables cost bytes too: a small tensor may be smaller without Huffman coding
-        fixed = _encode_tensor_parts(
-            name, flat, numel, sparse, positions, stored, codebook, assign, value_bits, False, index_bits
-        )
-        coded = _encode_tensor_parts(
-            name, flat, numel, sparse, positions, stored, codebook, assign, value_bits, True, index_bits
-        )
+    parts = dict(positions=positions, stored=stored, codebook=codebook, assign=assign, value_bits=value_bits)
+    parts["index_bits"] = index_bits
+    fixed = _encode_tensor_parts(name, flat, numel, sparse, use_huffman=False, **parts)
+    if huffman and (sparse or codebook is not None):
+        # Code tables cost bytes too: a small tensor may be smaller without Huffman coding.
+        coded = _encode_tensor_parts(name, flat, numel, sparse, use_huffman=True, **parts)
         return coded if len(coded[0]) < len(fixed[0]) else fixed
-    return _encode_tensor_parts(
-        name, flat, numel, sparse, positions, stored, codebook, assign, value_bits, False, index_bits
-    )
+    return fixed
 
 
 def _encode_tensor_parts(
@@ -137,6 +133,7 @@ def _encode_tensor_parts(
     flat: torch.Tensor,
     numel: int,
     sparse: bool,
+    *,
     positions: np.ndarray | None,
     stored: torch.Tensor,
     codebook: torch.Tensor | None,
