@@ -131,6 +131,17 @@ def as_number(answer: object) -> float | None:
     return None
 
 
+def as_count(answer: object) -> int | None:
+    """A learner's whole number of things (groups, channels), 1 or more; None for anything else.
+
+    As forgiving about form as :func:`as_number`: ``8``, ``8.0`` and ``"8"`` are all 8 groups.
+    """
+    value = as_number(answer)
+    if value is None or not float(value).is_integer() or value < 1:
+        return None
+    return int(value)
+
+
 def checker(title: str) -> Callable[[Callable[..., Feedback]], Callable[..., Feedback]]:
     """Decorator for checkers: titles the feedback, and turns any error into feedback, never a traceback.
 
@@ -156,4 +167,4 @@ def checker(title: str) -> Callable[[Callable[..., Feedback]], Callable[..., Fee
     return wrap
 
 
-__all__ = ["CORRECT", "UNANSWERED", "WRONG", "Feedback", "as_number", "checker", "is_unanswered"]
+__all__ = ["CORRECT", "UNANSWERED", "WRONG", "Feedback", "as_count", "as_number", "checker", "is_unanswered"]

@@ -7,14 +7,14 @@ right answers are computed here from :mod:`smallnets_edu.cost`, :mod:`smallnets_
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Iterable
 
 import numpy as np
 import torch
 
 from .. import blocks, cost, diagrams
-from ._feedback import Feedback, as_number, checker, is_unanswered
+from ._feedback import Feedback, as_count, checker, is_unanswered
+from .checks import check_count, check_function
 
 # Exercise 1: which inputs feed one output channel of a grouped convolution?
 GROUPED = {"in_channels": 12, "out_channels": 12, "groups": 3, "kernel": 3, "output": 5}
@@ -124,71 +124,56 @@ def check_separable_macs(answer: object) -> Feedback:
             "Replace `None` with the number of multiply-accumulates (you may compute it in Python).",
             "A depthwise-separable layer is two layers; add up what each one costs.",
         )
-    value = as_number(answer)
-    if value is None or not math.isfinite(value):
-        return Feedback.wrong(
-            f"Your answer ({answer!r}) is not a count; this exercise wants a number.",
-            "Write it like `answer = 123_456` or compute it: `answer = 3 * 3 * ...`.",
-        )
     truth = cost.separable_macs(m, n, k, s)
-    if value == truth:
-        dw, pw = cost.depthwise_macs(m, k, s), cost.pointwise_macs(m, n, s)
-        return Feedback.correct(
-            f"{truth:,} multiply-accumulates: the depthwise part is {100 * dw / truth:.1f}% of it, the "
-            f"pointwise part {100 * pw / truth:.1f}%. A standard {k}×{k} convolution would cost "
-            f"{cost.standard_conv_macs(m, n, k, s) / truth:.1f}× more (1/N + 1/Dk² = "
-            f"{cost.separable_reduction(n, k):.3f})."
-        )
-    # What did the learner probably compute? Each candidate comes from the formulas.
-    mistakes = [
-        (
-            cost.standard_conv_macs(m, n, k, s),
-            "That is the cost of a standard convolution with the same shape.",
-            "A depthwise-separable layer replaces it by a depthwise layer followed by a 1×1 layer.",
-        ),
-        (
-            cost.depthwise_macs(m, k, s),
-            "That is the depthwise layer alone.",
-            "Add the pointwise (1×1) layer that mixes the channels.",
-        ),
-        (
-            cost.pointwise_macs(m, n, s),
-            "That is the pointwise layer alone.",
-            "Add the depthwise layer that filters each channel in space.",
-        ),
-        (
-            2 * truth,
-            "It looks like you counted a multiplication and an addition separately (FLOPs).",
-            "The papers, and this course, count multiply-accumulates: one per multiplication.",
-        ),
-        (
-            cost.depthwise_macs(n, k, s) + cost.pointwise_macs(m, n, s),
-            "Your depthwise part uses the output channel count N.",
-            "The depthwise layer comes first and keeps the M input channels: one k×k filter per input.",
-        ),
-        (
-            truth // (s * s),
-            "That is the cost of one output pixel.",
-            "Every output position costs the same: multiply by the Df × Df positions of the map.",
-        ),
-        (
-            truth // s,
-            "That counts the positions of one row (or column) of the map only.",
-            "The map is Df × Df: multiply by Df².",
-        ),
-    ]
-    for candidate, message, hint in mistakes:
-        if value == candidate:
-            return Feedback.wrong(message, hint)
-    if abs(value - truth) <= 0.01 * truth:
-        return Feedback.wrong(
-            "Within 1% of the right count, but not exact.",
-            "The count is a whole number: compute it exactly in Python instead of rounding.",
-        )
-    direction = "large" if value > truth else "small"
-    return Feedback.wrong(
-        f"Too {direction} by more than 1%.",
-        "Depthwise: Dk·Dk·M·Df·Df. Pointwise: M·N·Df·Df. Check which numbers play M, N, Dk and Df.",
+    dw, pw = cost.depthwise_macs(m, k, s), cost.pointwise_macs(m, n, s)
+    return check_count(
+        answer,
+        truth,
+        correct=f"{truth:,} multiply-accumulates: the depthwise part is {100 * dw / truth:.1f}% of it, the "
+        f"pointwise part {100 * pw / truth:.1f}%. A standard {k}×{k} convolution would cost "
+        f"{cost.standard_conv_macs(m, n, k, s) / truth:.1f}× more (1/N + 1/Dk² = "
+        f"{cost.separable_reduction(n, k):.3f}).",
+        # What did the learner probably compute? Each wrong value comes from the formulas.
+        mistakes=[
+            (
+                cost.standard_conv_macs(m, n, k, s),
+                "That is the cost of a standard convolution with the same shape.",
+                "A depthwise-separable layer replaces it by a depthwise layer followed by a 1×1 layer.",
+            ),
+            (
+                cost.depthwise_macs(m, k, s),
+                "That is the depthwise layer alone.",
+                "Add the pointwise (1×1) layer that mixes the channels.",
+            ),
+            (
+                cost.pointwise_macs(m, n, s),
+                "That is the pointwise layer alone.",
+                "Add the depthwise layer that filters each channel in space.",
+            ),
+            (
+                2 * truth,
+                "It looks like you counted a multiplication and an addition separately (FLOPs).",
+                "The papers, and this course, count multiply-accumulates: one per multiplication.",
+            ),
+            (
+                cost.depthwise_macs(n, k, s) + cost.pointwise_macs(m, n, s),
+                "Your depthwise part uses the output channel count N.",
+                "The depthwise layer comes first and keeps the M input channels: one k×k filter per input.",
+            ),
+            (
+                truth // (s * s),
+                "That is the cost of one output pixel.",
+                "Every output position costs the same: multiply by the Df × Df positions of the map.",
+            ),
+            (
+                truth // s,
+                "That counts the positions of one row (or column) of the map only.",
+                "The map is Df × Df: multiply by Df².",
+            ),
+        ],
+        not_a_number_hint="Write it like `answer = 123_456` or compute it: `answer = 3 * 3 * ...`.",
+        near_hint="The count is a whole number: compute it exactly in Python instead of rounding.",
+        far_hint="Depthwise: Dk·Dk·M·Df·Df. Pointwise: M·N·Df·Df. Check which numbers play M, N, Dk and Df.",
     )
 
 
@@ -223,13 +208,12 @@ def check_groups_for_target(answer: object) -> Feedback:
             "Replace `None` with a number of groups.",
             "`cost.grouped_macs(M, N, k, Df, g)` gives the cost of any candidate: try a few.",
         )
-    value = as_number(answer)
-    if value is None or not float(value).is_integer() or value < 1:
+    g = as_count(answer)
+    if g is None:
         return Feedback.wrong(
             f"{answer!r} is not a number of groups: groups is a whole number, 1 or more.",
             "Write it like `answer = 2`.",
         )
-    g = int(value)
     if m % g or n % g:
         return Feedback.wrong(
             f"{g} groups cannot split {m} input and {n} output channels into equal groups.",
@@ -275,85 +259,85 @@ def _is_channel_permutation(x: torch.Tensor, y: torch.Tensor) -> bool:
 @checker("Exercise 4 (channel shuffle)")
 def check_channel_shuffle(fn: Callable[[torch.Tensor, int], torch.Tensor] | None) -> Feedback:
     """``fn(x, groups)``: the learner's channel shuffle, compared with the package's on random inputs."""
-    if is_unanswered(fn):
-        return Feedback.unanswered("Pass your function: `check_channel_shuffle(my_channel_shuffle)`.")
-    if not callable(fn):
-        return Feedback.wrong(
-            f"Pass the function itself (a {type(fn).__name__} is not callable).",
-            "Write `check_channel_shuffle(my_channel_shuffle)`, without parentheses after the name.",
-        )
     if fn is blocks.channel_shuffle:
         return Feedback.correct(
             "That is the package's own `channel_shuffle`, so of course it passes. "
             "Now try writing it yourself with `view`, `transpose` and `reshape`."
         )
     generator = torch.Generator().manual_seed(1)  # fixed inputs: the same feedback every run
-    for case in SHUFFLE_CASES:
+
+    def run(fn: Callable[[torch.Tensor, int], object], case: tuple[int, ...]) -> tuple:
         b, c, h, w, g = case
         x = torch.randn(b, c, h, w, generator=generator)
         original = x.clone()
-        try:
-            y = fn(x, g)
-        except NotImplementedError:
-            return Feedback.unanswered(
-                "Your function still raises `NotImplementedError`: replace that line with your code.",
-                "Three tensor operations are enough: view the channels as (groups, C/groups), "
-                "transpose, flatten.",
-            )
-        except Exception as error:  # the learner's code may fail in any way: report it, kindly
-            return Feedback.wrong(
-                f"Your function raised {type(error).__name__} on {_case_name(case)}: {error}",
-                "`x.view(...)` needs the exact sizes; read them from `x.shape`.",
-            )
-        if y is None:
-            return Feedback.wrong(
-                "Your function returned None.", "Did you forget `return`? A shuffle returns a new tensor."
-            )
-        if not isinstance(y, torch.Tensor):
-            return Feedback.wrong(
-                f"Your function returned a {type(y).__name__}, not a tensor.",
-                "Keep working with torch tensors: `view`, `transpose`, `reshape`.",
-            )
-        if not torch.equal(x, original):
-            return Feedback.wrong(
-                f"Your function changed its input in place ({_case_name(case)}).",
-                "Build the result with `view`/`transpose`/`reshape` and leave `x` as it was.",
-            )
-        if y.shape != x.shape:
-            return Feedback.wrong(
-                f"For {_case_name(case)} your function returned shape {tuple(y.shape)}.",
-                "A shuffle only reorders channels: the output has the input's shape.",
-            )
-        expected = blocks.channel_shuffle(x, g)
-        if torch.equal(y, expected):
-            continue
-        if torch.equal(y, x):
-            return Feedback.wrong(
-                f"For {_case_name(case)} your function returned the channels in their original order.",
-                "After viewing the channels as (groups, C/groups), swap those two axes before flattening.",
-            )
-        if torch.equal(y, blocks.channel_shuffle(x, c // g)):
-            return Feedback.wrong(
-                f"For {_case_name(case)} you returned the inverse shuffle: the channels were split as "
-                "(C/groups, groups) instead of (groups, C/groups).",
-                "The first axis after the batch should have `groups` entries.",
-            )
-        if _is_channel_permutation(x, y):
-            return Feedback.wrong(
-                f"For {_case_name(case)} your output moves whole channels, but not into the shuffle's order.",
-                "Channel i of group k should end up at position i·groups + k.",
-            )
-        return Feedback.wrong(
-            f"For {_case_name(case)} your output does not keep each channel intact: values changed, "
-            "or moved between pixels or batch items.",
-            "Transpose the two channel axes (1 and 2 of the 5-d view), not the batch or spatial ones.",
-        )
+        return x, original, fn(x, g)
+
     batches, channels, groups = (sorted({case[i] for case in SHUFFLE_CASES}) for i in (0, 1, 4))
-    return Feedback.correct(
-        f"Your function matches the package's channel shuffle on all {len(SHUFFLE_CASES)} inputs "
-        f"(batches of {batches[0]} to {batches[-1]}, {channels[0]} to {channels[-1]} channels, "
-        f"{groups[0]} to {groups[-1]} groups). It is ShuffleNet's shuffle: a fixed permutation, undone "
-        "by shuffling again with C/groups groups."
+    return check_function(
+        fn,
+        SHUFFLE_CASES,
+        usage="check_channel_shuffle(my_channel_shuffle)",
+        call=run,
+        not_implemented_hint="Three tensor operations are enough: view the channels as (groups, C/groups), "
+        "transpose, flatten.",
+        describe=_case_name,
+        raised="Your function raised {error_type} on {case}: {error}",
+        raised_hint="`x.view(...)` needs the exact sizes; read them from `x.shape`.",
+        judge=_judge_shuffle,
+        passed=lambda: Feedback.correct(
+            f"Your function matches the package's channel shuffle on all {len(SHUFFLE_CASES)} inputs "
+            f"(batches of {batches[0]} to {batches[-1]}, {channels[0]} to {channels[-1]} channels, "
+            f"{groups[0]} to {groups[-1]} groups). It is ShuffleNet's shuffle: a fixed permutation, undone "
+            "by shuffling again with C/groups groups."
+        ),
+    )
+
+
+def _judge_shuffle(shown: str, case: tuple[int, ...], result: tuple) -> Feedback | None:
+    """What is wrong with the learner's shuffle of one input, or None if it is the package's."""
+    x, original, y = result
+    c, g = case[1], case[4]
+    if y is None:
+        return Feedback.wrong(
+            "Your function returned None.", "Did you forget `return`? A shuffle returns a new tensor."
+        )
+    if not isinstance(y, torch.Tensor):
+        return Feedback.wrong(
+            f"Your function returned a {type(y).__name__}, not a tensor.",
+            "Keep working with torch tensors: `view`, `transpose`, `reshape`.",
+        )
+    if not torch.equal(x, original):
+        return Feedback.wrong(
+            f"Your function changed its input in place ({shown}).",
+            "Build the result with `view`/`transpose`/`reshape` and leave `x` as it was.",
+        )
+    if y.shape != x.shape:
+        return Feedback.wrong(
+            f"For {shown} your function returned shape {tuple(y.shape)}.",
+            "A shuffle only reorders channels: the output has the input's shape.",
+        )
+    if torch.equal(y, blocks.channel_shuffle(x, g)):
+        return None
+    if torch.equal(y, x):
+        return Feedback.wrong(
+            f"For {shown} your function returned the channels in their original order.",
+            "After viewing the channels as (groups, C/groups), swap those two axes before flattening.",
+        )
+    if torch.equal(y, blocks.channel_shuffle(x, c // g)):
+        return Feedback.wrong(
+            f"For {shown} you returned the inverse shuffle: the channels were split as "
+            "(C/groups, groups) instead of (groups, C/groups).",
+            "The first axis after the batch should have `groups` entries.",
+        )
+    if _is_channel_permutation(x, y):
+        return Feedback.wrong(
+            f"For {shown} your output moves whole channels, but not into the shuffle's order.",
+            "Channel i of group k should end up at position i·groups + k.",
+        )
+    return Feedback.wrong(
+        f"For {shown} your output does not keep each channel intact: values changed, "
+        "or moved between pixels or batch items.",
+        "Transpose the two channel axes (1 and 2 of the 5-d view), not the batch or spatial ones.",
     )
 
 

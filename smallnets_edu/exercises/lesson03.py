@@ -17,6 +17,7 @@ from torch import nn
 
 from .. import blocks, cost, models, paper
 from ._feedback import Feedback, as_number, checker, is_unanswered
+from .checks import check_function
 
 # Exercise 1: a depthwise-separable block, tried on these (in_channels, out_channels, stride, input side).
 BLOCK_CASES = ((32, 64, 1, 12), (64, 128, 2, 12), (16, 16, 1, 7), (24, 40, 2, 9))
@@ -93,128 +94,134 @@ def check_separable_block(make_block: object) -> Feedback:
     It is compared with :class:`smallnets_edu.blocks.DepthwiseSeparable` on every case of
     ``BLOCK_CASES``: the layers it runs, their stride, its output shape, parameters and MACs.
     """
-    if is_unanswered(make_block):
-        return Feedback.unanswered(
-            "Write the function `my_separable(in_channels, out_channels, stride)` and pass it to the checker."
+    name = getattr(make_block, "__name__", "your function")
+
+    def passed() -> Feedback:
+        m, n, stride, side = BLOCK_CASES[1]
+        ref = cost.profile(blocks.DepthwiseSeparable(m, n, stride), side, in_channels=m)
+        full = cost.conv_params(m, n, 3)
+        return Feedback.correct(
+            f"Your block matches MobileNet's on all {len(BLOCK_CASES)} cases: layers, strides, shapes, "
+            f"parameters and MACs. For {m} → {n} channels it holds {ref.params:,} parameters (BatchNorm "
+            f"included); a full 3×3 convolution would hold {full:,} weights."
         )
-    if not callable(make_block):
-        return Feedback.wrong(
+
+    return check_function(
+        make_block,
+        BLOCK_CASES,
+        placeholder=Feedback.unanswered(
+            "Write the function `my_separable(in_channels, out_channels, stride)` and pass it to the checker."
+        ),
+        not_callable=Feedback.wrong(
             f"The checker wants the function itself, got a {type(make_block).__name__}.",
             "Pass the function without calling it: `check_separable_block(my_separable)`.",
-        )
-    for m, n, stride, side in BLOCK_CASES:
-        case = f"`{getattr(make_block, '__name__', 'your function')}({m}, {n}, stride={stride})`"
-        try:
-            block = make_block(m, n, stride)
-        except NotImplementedError:
-            return Feedback.unanswered(
-                "Your function still raises `NotImplementedError`: replace that line with the block.",
-                "Two convolutions, each followed by BatchNorm and ReLU.",
-            )
-        except Exception as error:  # the learner's code: report which input broke it
-            return Feedback.wrong(f"{case} raised {type(error).__name__}: {error}")
-        if not isinstance(block, nn.Module):
-            return Feedback.wrong(
-                f"{case} returned a {type(block).__name__}, not a `torch.nn.Module`.",
-                "Return the layers wrapped in a module, e.g. `nn.Sequential(...)`.",
-            )
-        try:
-            ours = cost.profile(block, side, in_channels=m)
-            with torch.no_grad():
-                out = block.eval()(torch.zeros(2, m, side, side))
-        except Exception as error:
-            return Feedback.wrong(
-                f"Running {case} on a batch of shape (2, {m}, {side}, {side}) raised "
-                f"{type(error).__name__}: {error}",
-                "Check each layer's `in_channels`: the depthwise layer keeps the input's channels.",
-            )
-        reference = blocks.DepthwiseSeparable(m, n, stride)
-        ref = cost.profile(reference, side, in_channels=m)
-        expected = tuple(ref.layers[-1].output_shape[1:])
-        kinds, norms, acts = _structure(ours)
-        convs = _convs(block)
-        if "conv" in kinds and len(kinds) == 1:
-            return Feedback.wrong(
-                f"{case} is one full 3×3 convolution: it filters space and mixes channels in one layer, "
-                f"which costs {ours.macs / ref.macs:.1f}× what the separable block does here.",
-                "Split it in two: one 3×3 filter per channel (see `groups`), then a 1×1 convolution.",
-            )
-        if "conv" in kinds:
-            return Feedback.wrong(
-                f"{case} has a 3×3 convolution with `groups=1`: every filter sees every channel, so it is "
-                "a standard convolution, not a depthwise one.",
-                "A depthwise convolution gives each input channel its own filter; lesson 01 showed which "
-                "argument of `nn.Conv2d` does that.",
-            )
-        if kinds == ["pointwise", "depthwise"]:
-            return Feedback.wrong(
-                f"{case} runs the 1×1 convolution first and the depthwise one second.",
-                "MobileNet filters first, then combines: depthwise, then pointwise (the paper's Figure 3).",
-            )
-        if kinds != ["depthwise", "pointwise"]:
-            return Feedback.wrong(
-                f"{case} runs these computing layers: {', '.join(kinds) or 'none'}.",
-                "MobileNet's block is exactly two convolutions: a depthwise 3×3, then a pointwise 1×1.",
-            )
-        if any(c.kernel_size != (3, 3) for c in convs[:1]):
-            return Feedback.wrong(
-                f"The depthwise convolution of {case} has a {convs[0].kernel_size} kernel.",
-                "MobileNet uses 3×3 depthwise filters.",
-            )
-        if tuple(out.shape[2:]) != expected[1:]:
-            size = tuple(out.shape[2:])
-            if stride == 2 and size == (side, side):
-                hint = "This case has stride 2: the block must halve the map."
-            elif size[0] in (side - 2, (side - 3) // stride + 1):
-                hint = "Without padding a 3×3 filter loses a pixel on each side: pad by 1."
-            else:
-                hint = "Stride and padding decide the output size: (side + 2·padding − 3) // stride + 1."
-            return Feedback.wrong(
-                f"{case} turns a {side}×{side} map into {size[0]}×{size[1]}, "
-                f"not {expected[1]}×{expected[2]}.",
-                hint,
-            )
-        if out.shape[1] != n:
-            return Feedback.wrong(f"{case} gives {out.shape[1]} output channels instead of {n}.")
-        if stride == 2 and convs[0].stride != (2, 2):
-            return Feedback.wrong(
-                f"In {case} the stride sits on the 1×1 convolution. The output has the right size, but the "
-                "depthwise layer then filters the full map and the 1×1 layer throws three quarters of it "
-                "away: more work, and pixels the block never looks at.",
-                "Put the stride on the depthwise convolution, as in Table 1 ('Conv dw / s2').",
-            )
-        if norms < 2:
-            return Feedback.wrong(
-                f"{case} has {norms} BatchNorm layer(s); MobileNet follows each of its two convolutions "
-                "with BatchNorm and ReLU (the paper's Figure 3).",
-                "`nn.BatchNorm2d(channels)` after each convolution.",
-            )
-        if acts < 2:
-            return Feedback.wrong(
-                f"{case} has {acts} activation(s). Without a nonlinearity between them, the depthwise and "
-                "the 1×1 layer would still be linear maps; MobileNet puts a ReLU after each (Figure 3).",
-                "Add `nn.ReLU()` after each BatchNorm.",
-            )
-        if any(c.bias is not None for c in convs):
-            return Feedback.wrong(
-                f"The convolutions of {case} have biases. Right after a convolution, BatchNorm subtracts "
-                "the mean and adds its own shift β, so a bias there does nothing but add parameters.",
-                "Create the convolutions with `bias=False`.",
-            )
-        if ours.params != ref.params or ours.macs != ref.macs:
-            return Feedback.wrong(
-                f"{case} has {ours.params:,} parameters and {ours.macs:,} MACs; MobileNet's block has "
-                f"{ref.params:,} and {ref.macs:,}.",
-                "Compare each layer's channel counts with Table 1: the depthwise layer keeps M channels.",
-            )
-    m, n, stride, side = BLOCK_CASES[1]
-    ref = cost.profile(blocks.DepthwiseSeparable(m, n, stride), side, in_channels=m)
-    full = cost.conv_params(m, n, 3)
-    return Feedback.correct(
-        f"Your block matches MobileNet's on all {len(BLOCK_CASES)} cases: layers, strides, shapes, "
-        f"parameters and MACs. For {m} → {n} channels it holds {ref.params:,} parameters (BatchNorm "
-        f"included); a full 3×3 convolution would hold {full:,} weights."
+        ),
+        call=lambda make_block, case: make_block(*case[:3]),
+        not_implemented="Your function still raises `NotImplementedError`: replace that line with the block.",
+        not_implemented_hint="Two convolutions, each followed by BatchNorm and ReLU.",
+        describe=lambda case: f"`{name}({case[0]}, {case[1]}, stride={case[2]})`",
+        judge=_judge_block,
+        passed=passed,
     )
+
+
+def _judge_block(call: str, case: tuple[int, int, int, int], block: object) -> Feedback | None:
+    """What is wrong with the learner's block for one case (``call`` shows it), or None if it is right."""
+    m, n, stride, side = case
+    if not isinstance(block, nn.Module):
+        return Feedback.wrong(
+            f"{call} returned a {type(block).__name__}, not a `torch.nn.Module`.",
+            "Return the layers wrapped in a module, e.g. `nn.Sequential(...)`.",
+        )
+    try:
+        ours = cost.profile(block, side, in_channels=m)
+        with torch.no_grad():
+            out = block.eval()(torch.zeros(2, m, side, side))
+    except Exception as error:
+        return Feedback.wrong(
+            f"Running {call} on a batch of shape (2, {m}, {side}, {side}) raised "
+            f"{type(error).__name__}: {error}",
+            "Check each layer's `in_channels`: the depthwise layer keeps the input's channels.",
+        )
+    reference = blocks.DepthwiseSeparable(m, n, stride)
+    ref = cost.profile(reference, side, in_channels=m)
+    expected = tuple(ref.layers[-1].output_shape[1:])
+    kinds, norms, acts = _structure(ours)
+    convs = _convs(block)
+    if "conv" in kinds and len(kinds) == 1:
+        return Feedback.wrong(
+            f"{call} is one full 3×3 convolution: it filters space and mixes channels in one layer, "
+            f"which costs {ours.macs / ref.macs:.1f}× what the separable block does here.",
+            "Split it in two: one 3×3 filter per channel (see `groups`), then a 1×1 convolution.",
+        )
+    if "conv" in kinds:
+        return Feedback.wrong(
+            f"{call} has a 3×3 convolution with `groups=1`: every filter sees every channel, so it is "
+            "a standard convolution, not a depthwise one.",
+            "A depthwise convolution gives each input channel its own filter; lesson 01 showed which "
+            "argument of `nn.Conv2d` does that.",
+        )
+    if kinds == ["pointwise", "depthwise"]:
+        return Feedback.wrong(
+            f"{call} runs the 1×1 convolution first and the depthwise one second.",
+            "MobileNet filters first, then combines: depthwise, then pointwise (the paper's Figure 3).",
+        )
+    if kinds != ["depthwise", "pointwise"]:
+        return Feedback.wrong(
+            f"{call} runs these computing layers: {', '.join(kinds) or 'none'}.",
+            "MobileNet's block is exactly two convolutions: a depthwise 3×3, then a pointwise 1×1.",
+        )
+    if any(c.kernel_size != (3, 3) for c in convs[:1]):
+        return Feedback.wrong(
+            f"The depthwise convolution of {call} has a {convs[0].kernel_size} kernel.",
+            "MobileNet uses 3×3 depthwise filters.",
+        )
+    if tuple(out.shape[2:]) != expected[1:]:
+        size = tuple(out.shape[2:])
+        if stride == 2 and size == (side, side):
+            hint = "This case has stride 2: the block must halve the map."
+        elif size[0] in (side - 2, (side - 3) // stride + 1):
+            hint = "Without padding a 3×3 filter loses a pixel on each side: pad by 1."
+        else:
+            hint = "Stride and padding decide the output size: (side + 2·padding − 3) // stride + 1."
+        return Feedback.wrong(
+            f"{call} turns a {side}×{side} map into {size[0]}×{size[1]}, not {expected[1]}×{expected[2]}.",
+            hint,
+        )
+    if out.shape[1] != n:
+        return Feedback.wrong(f"{call} gives {out.shape[1]} output channels instead of {n}.")
+    if stride == 2 and convs[0].stride != (2, 2):
+        return Feedback.wrong(
+            f"In {call} the stride sits on the 1×1 convolution. The output has the right size, but the "
+            "depthwise layer then filters the full map and the 1×1 layer throws three quarters of it "
+            "away: more work, and pixels the block never looks at.",
+            "Put the stride on the depthwise convolution, as in Table 1 ('Conv dw / s2').",
+        )
+    if norms < 2:
+        return Feedback.wrong(
+            f"{call} has {norms} BatchNorm layer(s); MobileNet follows each of its two convolutions "
+            "with BatchNorm and ReLU (the paper's Figure 3).",
+            "`nn.BatchNorm2d(channels)` after each convolution.",
+        )
+    if acts < 2:
+        return Feedback.wrong(
+            f"{call} has {acts} activation(s). Without a nonlinearity between them, the depthwise and "
+            "the 1×1 layer would still be linear maps; MobileNet puts a ReLU after each (Figure 3).",
+            "Add `nn.ReLU()` after each BatchNorm.",
+        )
+    if any(c.bias is not None for c in convs):
+        return Feedback.wrong(
+            f"The convolutions of {call} have biases. Right after a convolution, BatchNorm subtracts "
+            "the mean and adds its own shift β, so a bias there does nothing but add parameters.",
+            "Create the convolutions with `bias=False`.",
+        )
+    if ours.params != ref.params or ours.macs != ref.macs:
+        return Feedback.wrong(
+            f"{call} has {ours.params:,} parameters and {ours.macs:,} MACs; MobileNet's block has "
+            f"{ref.params:,} and {ref.macs:,}.",
+            "Compare each layer's channel counts with Table 1: the depthwise layer keeps M channels.",
+        )
+    return None
 
 
 # --------------------------------------------------------------------------------------------------

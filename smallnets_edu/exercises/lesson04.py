@@ -16,7 +16,8 @@ import torch
 
 from .. import cost, diagrams
 from ..models import shufflenet_v1
-from ._feedback import Feedback, as_number, checker, is_unanswered
+from ._feedback import Feedback, as_count, checker, is_unanswered
+from .checks import check_function, returned_count_mistake
 
 # Exercise 1: stride-1 units (channels, groups, size) the learner's formula is tried on. Table 1 widths
 # at their stage's map size, plus two that are not in the paper.
@@ -38,10 +39,6 @@ def unit_cost(channels: int, groups: int, size: int) -> int:
     with torch.device("meta"):  # shapes only: counting needs no weights
         unit = shufflenet_v1.ShuffleUnit(channels, channels, groups)
     return cost.profile(unit, size, in_channels=channels).macs
-
-
-def _is_whole(value: float | None) -> bool:
-    return value is not None and math.isfinite(value) and float(value).is_integer()
 
 
 # --------------------------------------------------------------------------------------------------
@@ -102,54 +99,29 @@ def _case_text(case: tuple[int, int, int]) -> str:
 @checker("Exercise 1 (cost of a ShuffleNet unit)")
 def check_unit_macs(fn: Callable[[int, int, int], object] | None) -> Feedback:
     """``fn(channels, groups, size)``: the MACs of a stride-1 ShuffleNet unit, tried on ``UNIT_CASES``."""
-    if is_unanswered(fn):
-        return Feedback.unanswered("Pass your function: `check_unit_macs(unit_macs)`.")
-    if not callable(fn):
-        return Feedback.wrong(
-            f"Pass the function itself (a {type(fn).__name__} is not callable).",
-            "Write `check_unit_macs(unit_macs)`, without parentheses after the name.",
-        )
-    for case in UNIT_CASES:
-        c, g, size = case
-        try:
-            answer = fn(c, g, size)
-        except NotImplementedError:
-            return Feedback.unanswered(
-                "Your function still raises `NotImplementedError`: replace that line with your code.",
-                "Only three layers do arithmetic: a grouped 1x1, a depthwise 3x3 and another grouped 1x1.",
-            )
-        except Exception as error:  # the learner's code may fail in any way: report it, kindly
-            return Feedback.wrong(
-                f"Your function raised {type(error).__name__} on {_case_text(case)}: {error}",
-                "Compute with the three arguments only; the bottleneck is `channels // 4`.",
-            )
-        value = as_number(answer)
-        if value is None or not math.isfinite(value):
-            return Feedback.wrong(
-                f"On {_case_text(case)} your function returned {answer!r}, not a number.",
-                "Return the count, e.g. `return first + second + third`.",
-            )
-        truth = unit_cost(c, g, size)
-        if value == truth:
-            continue
-        for candidate, message, hint in _unit_mistakes(c, g, size):
-            if value == candidate:
-                return Feedback.wrong(f"On {_case_text(case)}: {message}", hint)
-        if abs(value - truth) <= 0.01 * truth:
-            return Feedback.wrong(
-                f"On {_case_text(case)} your count is within 1% but not exact.",
-                "Use integer arithmetic (`//`) so that nothing is rounded.",
-            )
-        direction = "large" if value > truth else "small"
-        return Feedback.wrong(
-            f"On {_case_text(case)} your count is too {direction} by more than 1%.",
-            "The paper's formula for this unit is hw(2cm/g + 9m), with m the bottleneck width.",
-        )
     listed = ", ".join(f"{c}/{g}/{s}" for c, g, s in UNIT_CASES)
-    return Feedback.correct(
-        f"Your function matches the profile of the package's `ShuffleUnit` on all {len(UNIT_CASES)} units "
-        f"(channels/groups/size {listed}). The two grouped 1x1s carry almost all of it, which is why "
-        "grouping them, and not the 3x3, is what makes ShuffleNet cheap."
+    return check_function(
+        fn,
+        UNIT_CASES,
+        usage="check_unit_macs(unit_macs)",
+        not_implemented_hint="Only three layers do arithmetic: a grouped 1x1, a depthwise 3x3 and another "
+        "grouped 1x1.",
+        describe=_case_text,
+        raised="Your function raised {error_type} on {case}: {error}",
+        raised_hint="Compute with the three arguments only; the bottleneck is `channels // 4`.",
+        judge=lambda shown, case, answer: returned_count_mistake(
+            answer,
+            unit_cost(*case),
+            where=shown,
+            mistakes=_unit_mistakes(*case),
+            return_hint="Return the count, e.g. `return first + second + third`.",
+            far_hint="The paper's formula for this unit is hw(2cm/g + 9m), with m the bottleneck width.",
+        ),
+        passed=lambda: Feedback.correct(
+            f"Your function matches the profile of the package's `ShuffleUnit` on all {len(UNIT_CASES)} "
+            f"units (channels/groups/size {listed}). The two grouped 1x1s carry almost all of it, which is "
+            "why grouping them, and not the 3x3, is what makes ShuffleNet cheap."
+        ),
     )
 
 
@@ -188,13 +160,12 @@ def check_full_mixing(answer: object) -> Feedback:
             "Picture the shuffle as dealing cards: each group of the next layer gets C/g channels, "
             "one from each group in turn.",
         )
-    value = as_number(answer)
-    if not _is_whole(value) or value < 1:
+    channels = as_count(answer)
+    if channels is None:
         return Feedback.wrong(
             f"{answer!r} is not a number of channels: a whole number, 1 or more.",
             "Write it like `smallest_channels = 10`.",
         )
-    channels = int(value)
     if channels % g:
         return Feedback.wrong(
             f"{channels} channels cannot be split into {g} equal groups.",
@@ -260,13 +231,12 @@ def check_equal_cost_width(answer: object) -> Feedback:
             f"Compute the cost of the g = {q['reference_groups']} unit with {q['reference_channels']} "
             f"channels first, then try multiples of {step} for g = {g}.",
         )
-    value = as_number(answer)
-    if not _is_whole(value) or value < 1:
+    channels = as_count(answer)
+    if channels is None:
         return Feedback.wrong(
             f"{answer!r} is not a number of channels: a whole number, 1 or more.",
             "Write it like `width_for_six_groups = 240`.",
         )
-    channels = int(value)
     if channels % step:
         return Feedback.wrong(
             f"{channels} is not a multiple of 4g = {step}: the bottleneck ({channels / 4:g} channels) "

@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 import functools
 import math
+from collections.abc import Iterator
 
 import numpy as np
 import torch
@@ -19,6 +20,7 @@ from torch import nn
 from .. import cost, manifold, memory, models
 from ..models.mobilenet_v2 import InvertedResidual
 from ._feedback import Feedback, as_number, checker, is_unanswered
+from .checks import check_function, check_number
 
 # Exercise 1: the block, tried on these (in_channels, out_channels, stride, expansion t, input side).
 BLOCK_CASES = ((24, 24, 1, 6, 8), (16, 24, 2, 6, 9), (32, 32, 1, 4, 7), (24, 32, 1, 6, 7), (32, 32, 2, 6, 8))
@@ -60,6 +62,12 @@ def _fresh_eval(block: nn.Module) -> nn.Module:
     return block
 
 
+def _block_cases() -> Iterator[tuple[int, int, int, int, int]]:
+    """``BLOCK_CASES``, torch seeded first: the learner's block gets the same weights and inputs each run."""
+    torch.manual_seed(0)
+    yield from BLOCK_CASES
+
+
 @checker("Exercise 1 (an inverted residual block)")
 def check_inverted_residual(make_block: object) -> Feedback:
     """``make_block(in_channels, out_channels, stride, t)`` should return MobileNetV2's block.
@@ -68,155 +76,160 @@ def check_inverted_residual(make_block: object) -> Feedback:
     ``BLOCK_CASES``: its layers and their widths, where the stride sits, which layers have an activation
     (and which one), the shortcut, the output shape, parameters and MACs.
     """
-    if is_unanswered(make_block):
-        return Feedback.unanswered(
+    name = getattr(make_block, "__name__", "your block")
+
+    def passed() -> Feedback:
+        cin, cout, stride, t, side = BLOCK_CASES[0]
+        ref = cost.profile(InvertedResidual(cin, cout, stride, t), 56, in_channels=cin)
+        return Feedback.correct(
+            f"Your block matches MobileNetV2's on all {len(BLOCK_CASES)} cases: layers, widths, stride, "
+            f"ReLU6 where it belongs, a linear projection and the shortcut. On a 56×56 map the {cin} → "
+            f"{t * cin} → {cout} block costs {ref.macs / 1e6:.1f}M MACs."
+        )
+
+    return check_function(
+        make_block,
+        _block_cases(),
+        placeholder=Feedback.unanswered(
             "Write the class or function `my_block(in_channels, out_channels, stride, t)` and pass it "
             "to the checker."
-        )
-    if not callable(make_block):
-        return Feedback.wrong(
+        ),
+        not_callable=Feedback.wrong(
             f"The checker wants the function (or class) itself, got a {type(make_block).__name__}.",
             "Pass it without calling it: `check_inverted_residual(MyBlock)`.",
-        )
-    torch.manual_seed(0)
-    for cin, cout, stride, t, side in BLOCK_CASES:
-        case = f"`{getattr(make_block, '__name__', 'your block')}({cin}, {cout}, stride={stride}, t={t})`"
-        try:
-            block = make_block(cin, cout, stride, t)
-        except NotImplementedError:
-            return Feedback.unanswered(
-                "Your block still raises `NotImplementedError`: replace that line with the layers.",
-                "Three convolutions: 1x1 to t·in channels, 3x3 depthwise, 1x1 to out channels.",
-            )
-        except Exception as error:  # the learner's code: say which input broke it
-            return Feedback.wrong(f"{case} raised {type(error).__name__}: {error}")
-        if not isinstance(block, nn.Module):
-            return Feedback.wrong(
-                f"{case} returned a {type(block).__name__}, not a `torch.nn.Module`.",
-                "Subclass `nn.Module` and write `forward`, so the shortcut can add the input back.",
-            )
-        reference = InvertedResidual(cin, cout, stride, t)
-        try:
-            block.eval()
-            ours = cost.profile(block, side, in_channels=cin)
-            with torch.no_grad():
-                out = block(torch.randn(2, cin, side, side))
-        except Exception as error:
-            return Feedback.wrong(
-                f"Running {case} on a batch of shape (2, {cin}, {side}, {side}) raised "
-                f"{type(error).__name__}: {error}",
-                "Check each layer's channels: the depthwise layer keeps the expanded width t·in; the "
-                "shortcut only exists when the input and output shapes agree.",
-            )
-        ref = cost.profile(reference, side, in_channels=cin)
-        expected = tuple(ref.layers[-1].output_shape[1:])
-        kinds = [row.kind for row in ours.layers if row.macs]
-        if kinds.count("conv"):
-            return Feedback.wrong(
-                f"{case} has a full 3×3 convolution (`groups=1`), where MobileNetV2 filters each channel "
-                "on its own.",
-                "The 3×3 layer is depthwise: `groups` equal to its channel count.",
-            )
-        if kinds != ["pointwise", "depthwise", "pointwise"]:
-            return Feedback.wrong(
-                f"{case} runs these layers: {', '.join(kinds) or 'none'}.",
-                "MobileNetV2's block (Table 1) is 1x1 expand → 3x3 depthwise → 1x1 project.",
-            )
-        convs = _convs_in_call_order(block, cin, side)
-        hidden = reference.hidden
-        if convs[0].out_channels != hidden:
-            if convs[0].out_channels == cout * t:
-                hint = "Expand the block's input, not its output: t times the input channels."
-            else:
-                hint = "The expanded width is t times the input channels."
-            return Feedback.wrong(
-                f"The first 1×1 convolution of {case} makes {convs[0].out_channels} channels, not "
-                f"t × {cin} = {hidden}.",
-                hint,
-            )
-        if tuple(out.shape[1:]) != expected:
-            return Feedback.wrong(
-                f"{case} turns a ({cin}, {side}, {side}) input into {tuple(out.shape[1:])}, not {expected}.",
-                "The stride halves the map; padding 1 keeps a 3×3 filter from shrinking it.",
-            )
-        if stride == 2 and convs[1].stride != (2, 2):
-            return Feedback.wrong(
-                f"In {case} the stride is not on the depthwise convolution.",
-                "Put the stride on the 3×3 depthwise layer, as in Table 1 of the paper.",
-            )
-        norms = sum(row.kind == "batchnorm" for row in ours.layers)
-        if norms < 3:
-            return Feedback.wrong(
-                f"{case} has {norms} BatchNorm layer(s); MobileNetV2 follows each of its three "
-                "convolutions with BatchNorm.",
-                "`nn.BatchNorm2d(channels)` after each convolution, the projection included.",
-            )
-        if any(type(m) in (nn.ReLU, nn.LeakyReLU, nn.SiLU, nn.Hardswish) for m in block.modules()):
-            return Feedback.wrong(
-                f"{case} uses another activation than ReLU6.",
-                "MobileNetV2 uses `nn.ReLU6()`: it caps values at 6, which keeps activations in a range "
-                "8-bit arithmetic can hold (section 3 of the lesson).",
-            )
-        # What the activations do, measured on a copy whose BatchNorm is the identity (eval mode).
-        probe = _fresh_eval(block)
-        x = torch.randn(4, cin, side, side)
-        with torch.no_grad():
-            plain, flipped, big = probe(x), probe(-x), probe(100 * x)
-        if torch.allclose(flipped, -plain, atol=1e-4):
-            return Feedback.wrong(
-                f"{case} is a linear map: it has no activation at all.",
-                "ReLU6 after the expansion and after the depthwise layer (only the projection is linear).",
-            )
-        if torch.allclose(big, 100 * plain, rtol=1e-3, atol=1e-3):
-            return Feedback.wrong(
-                f"{case} scales exactly with its input, so its activations never saturate: they are "
-                "ReLUs, not ReLU6.",
-                "`nn.ReLU6()` caps values at 6, which keeps activations in a range 8-bit arithmetic can "
-                "hold (section 3 of the lesson).",
-            )
-        last_conv = max(i for i, row in enumerate(ours.layers) if row.macs)
-        after = [row.kind for row in ours.layers[last_conv + 1 :]]
-        ends_nonlinear = "activation" in after or (stride == 2 and bool((plain >= 0).all()))
-        if ends_nonlinear:
-            return Feedback.wrong(
-                f"{case} puts an activation after the projection. That is the ReLU in a narrow space "
-                "that the paper shows destroys information (section 2: the spiral).",
-                "Leave the last 1×1 convolution linear: BatchNorm, then nothing.",
-            )
-        # The shortcut: with the projection's weights zeroed, the block returns x (shortcut) or 0.
-        zeroed = _fresh_eval(block)
-        last = _convs_in_call_order(zeroed, cin, side)[-1]
-        with torch.no_grad():
-            last.weight.zero_()
-            if last.bias is not None:
-                last.bias.zero_()
-            rest = zeroed(x)
-        shortcut = reference.use_residual
-        has_shortcut = torch.allclose(rest, x, atol=1e-5) if rest.shape == x.shape else False
-        if shortcut and not has_shortcut:
-            return Feedback.wrong(
-                f"{case} keeps the shape (stride 1, {cin} → {cout} channels) but does not add its input "
-                "back.",
-                "When stride is 1 and the channels agree, return `x + out`.",
-            )
-        if any(c.bias is not None for c in convs):
-            return Feedback.wrong(
-                f"The convolutions of {case} have biases; BatchNorm right after each makes them useless.",
-                "Create the convolutions with `bias=False`.",
-            )
-        if ours.params != ref.params or ours.macs != ref.macs:
-            return Feedback.wrong(
-                f"{case} has {ours.params:,} parameters and {ours.macs:,} MACs; MobileNetV2's block has "
-                f"{ref.params:,} and {ref.macs:,}.",
-                "Compare each layer's input and output channels with Table 1 of the paper.",
-            )
-    cin, cout, stride, t, side = BLOCK_CASES[0]
-    ref = cost.profile(InvertedResidual(cin, cout, stride, t), 56, in_channels=cin)
-    return Feedback.correct(
-        f"Your block matches MobileNetV2's on all {len(BLOCK_CASES)} cases: layers, widths, stride, "
-        f"ReLU6 where it belongs, a linear projection and the shortcut. On a 56×56 map the {cin} → "
-        f"{t * cin} → {cout} block costs {ref.macs / 1e6:.1f}M MACs."
+        ),
+        call=lambda make_block, case: make_block(*case[:4]),
+        not_implemented="Your block still raises `NotImplementedError`: replace that line with the layers.",
+        not_implemented_hint="Three convolutions: 1x1 to t·in channels, 3x3 depthwise, 1x1 to out channels.",
+        describe=lambda case: f"`{name}({case[0]}, {case[1]}, stride={case[2]}, t={case[3]})`",
+        judge=_judge_block,
+        passed=passed,
     )
+
+
+def _judge_block(call: str, case: tuple[int, int, int, int, int], block: object) -> Feedback | None:
+    """What is wrong with the learner's block for one case (``call`` shows it), or None if it is right."""
+    cin, cout, stride, t, side = case
+    if not isinstance(block, nn.Module):
+        return Feedback.wrong(
+            f"{call} returned a {type(block).__name__}, not a `torch.nn.Module`.",
+            "Subclass `nn.Module` and write `forward`, so the shortcut can add the input back.",
+        )
+    reference = InvertedResidual(cin, cout, stride, t)
+    try:
+        block.eval()
+        ours = cost.profile(block, side, in_channels=cin)
+        with torch.no_grad():
+            out = block(torch.randn(2, cin, side, side))
+    except Exception as error:
+        return Feedback.wrong(
+            f"Running {call} on a batch of shape (2, {cin}, {side}, {side}) raised "
+            f"{type(error).__name__}: {error}",
+            "Check each layer's channels: the depthwise layer keeps the expanded width t·in; the "
+            "shortcut only exists when the input and output shapes agree.",
+        )
+    ref = cost.profile(reference, side, in_channels=cin)
+    expected = tuple(ref.layers[-1].output_shape[1:])
+    kinds = [row.kind for row in ours.layers if row.macs]
+    if kinds.count("conv"):
+        return Feedback.wrong(
+            f"{call} has a full 3×3 convolution (`groups=1`), where MobileNetV2 filters each channel "
+            "on its own.",
+            "The 3×3 layer is depthwise: `groups` equal to its channel count.",
+        )
+    if kinds != ["pointwise", "depthwise", "pointwise"]:
+        return Feedback.wrong(
+            f"{call} runs these layers: {', '.join(kinds) or 'none'}.",
+            "MobileNetV2's block (Table 1) is 1x1 expand → 3x3 depthwise → 1x1 project.",
+        )
+    convs = _convs_in_call_order(block, cin, side)
+    hidden = reference.hidden
+    if convs[0].out_channels != hidden:
+        if convs[0].out_channels == cout * t:
+            hint = "Expand the block's input, not its output: t times the input channels."
+        else:
+            hint = "The expanded width is t times the input channels."
+        return Feedback.wrong(
+            f"The first 1×1 convolution of {call} makes {convs[0].out_channels} channels, not "
+            f"t × {cin} = {hidden}.",
+            hint,
+        )
+    if tuple(out.shape[1:]) != expected:
+        return Feedback.wrong(
+            f"{call} turns a ({cin}, {side}, {side}) input into {tuple(out.shape[1:])}, not {expected}.",
+            "The stride halves the map; padding 1 keeps a 3×3 filter from shrinking it.",
+        )
+    if stride == 2 and convs[1].stride != (2, 2):
+        return Feedback.wrong(
+            f"In {call} the stride is not on the depthwise convolution.",
+            "Put the stride on the 3×3 depthwise layer, as in Table 1 of the paper.",
+        )
+    norms = sum(row.kind == "batchnorm" for row in ours.layers)
+    if norms < 3:
+        return Feedback.wrong(
+            f"{call} has {norms} BatchNorm layer(s); MobileNetV2 follows each of its three "
+            "convolutions with BatchNorm.",
+            "`nn.BatchNorm2d(channels)` after each convolution, the projection included.",
+        )
+    if any(type(m) in (nn.ReLU, nn.LeakyReLU, nn.SiLU, nn.Hardswish) for m in block.modules()):
+        return Feedback.wrong(
+            f"{call} uses another activation than ReLU6.",
+            "MobileNetV2 uses `nn.ReLU6()`: it caps values at 6, which keeps activations in a range "
+            "8-bit arithmetic can hold (section 3 of the lesson).",
+        )
+    # What the activations do, measured on a copy whose BatchNorm is the identity (eval mode).
+    probe = _fresh_eval(block)
+    x = torch.randn(4, cin, side, side)
+    with torch.no_grad():
+        plain, flipped, big = probe(x), probe(-x), probe(100 * x)
+    if torch.allclose(flipped, -plain, atol=1e-4):
+        return Feedback.wrong(
+            f"{call} is a linear map: it has no activation at all.",
+            "ReLU6 after the expansion and after the depthwise layer (only the projection is linear).",
+        )
+    if torch.allclose(big, 100 * plain, rtol=1e-3, atol=1e-3):
+        return Feedback.wrong(
+            f"{call} scales exactly with its input, so its activations never saturate: they are "
+            "ReLUs, not ReLU6.",
+            "`nn.ReLU6()` caps values at 6, which keeps activations in a range 8-bit arithmetic can "
+            "hold (section 3 of the lesson).",
+        )
+    last_conv = max(i for i, row in enumerate(ours.layers) if row.macs)
+    after = [row.kind for row in ours.layers[last_conv + 1 :]]
+    ends_nonlinear = "activation" in after or (stride == 2 and bool((plain >= 0).all()))
+    if ends_nonlinear:
+        return Feedback.wrong(
+            f"{call} puts an activation after the projection. That is the ReLU in a narrow space "
+            "that the paper shows destroys information (section 2: the spiral).",
+            "Leave the last 1×1 convolution linear: BatchNorm, then nothing.",
+        )
+    # The shortcut: with the projection's weights zeroed, the block returns x (shortcut) or 0.
+    zeroed = _fresh_eval(block)
+    last = _convs_in_call_order(zeroed, cin, side)[-1]
+    with torch.no_grad():
+        last.weight.zero_()
+        if last.bias is not None:
+            last.bias.zero_()
+        rest = zeroed(x)
+    shortcut = reference.use_residual
+    has_shortcut = torch.allclose(rest, x, atol=1e-5) if rest.shape == x.shape else False
+    if shortcut and not has_shortcut:
+        return Feedback.wrong(
+            f"{call} keeps the shape (stride 1, {cin} → {cout} channels) but does not add its input back.",
+            "When stride is 1 and the channels agree, return `x + out`.",
+        )
+    if any(c.bias is not None for c in convs):
+        return Feedback.wrong(
+            f"The convolutions of {call} have biases; BatchNorm right after each makes them useless.",
+            "Create the convolutions with `bias=False`.",
+        )
+    if ours.params != ref.params or ours.macs != ref.macs:
+        return Feedback.wrong(
+            f"{call} has {ours.params:,} parameters and {ours.macs:,} MACs; MobileNetV2's block has "
+            f"{ref.params:,} and {ref.macs:,}.",
+            "Compare each layer's input and output channels with Table 1 of the paper.",
+        )
+    return None
 
 
 # --------------------------------------------------------------------------------------------------
@@ -245,73 +258,71 @@ def check_streamed_memory(answer: object) -> Feedback:
             "Write a number of kilobytes, e.g. `answer = 123.4`.",
             "Which tensors must exist whole when the expanded ones are computed in slices?",
         )
-    value = as_number(answer)
-    if value is None:
-        return Feedback.wrong(
-            f"Your answer ({answer!r}) is not a number.", "Write it like `answer = 123.4` (kilobytes)."
-        )
     records = list(_records(width, res))
     truth = streamed_peak_kb(width, res)
     top = memory.peak(records, streamed=True)
-
-    def near(x: float) -> bool:
-        return math.isclose(value, x, rel_tol=0.01)
-
-    if near(truth):
-        naive = memory.kb(memory.peak(records, streamed=False).bytes(BYTES_PER_VALUE))
-        return Feedback.correct(
-            f"{truth:.1f} KB: {top.channels} channels × {top.height} × {top.width} values × 2 bytes, the "
-            f"output of `{top.name}`. Run layer by layer, the same network would hold {naive:,.1f} KB "
-            f"for its largest tensor, {naive / truth:.0f} times as much."
-        )
-    if near(truth * 1000 / 1024):
-        return Feedback.wrong(
-            "That is the right tensor counted in KiB (units of 1024 bytes).",
-            "Table 3's K is a thousand bytes: divide the bytes by 1000.",
-        )
-    stem = next(t for t in records if t.name.endswith("conv1"))
-    stem_kb = memory.kb(stem.bytes(BYTES_PER_VALUE))
-    if near(truth * 2) or near(truth * 2 * 1000 / 1024) or near(stem_kb):
-        also = (
-            f" Or it is the first convolution's output ({stem.channels} channels), which feeds a depthwise "
-            "layer and so can be produced a few channels at a time."
-            if near(stem_kb)
-            else ""
-        )
-        return Feedback.wrong(
-            f"That is twice the answer: it looks like 4 bytes per value (32-bit floats).{also}",
-            "Table 3 assumes 16-bit activations (2 bytes per value), and counts only tensors that must "
-            "exist whole.",
-        )
-    if near(truth * 8):
-        return Feedback.wrong("That looks like kilobits.", "Count bytes: 2 per 16-bit value.")
-    if near(truth / 2):
-        return Feedback.wrong(
-            "That is half the answer: it looks like 1 byte per value.",
-            "Table 3 assumes 16-bit activations: 2 bytes per value.",
-        )
     naive = memory.peak(records, streamed=False)
-    if near(memory.kb(naive.bytes(BYTES_PER_VALUE))):
-        return Feedback.wrong(
-            f"That is the largest tensor of all, the expanded one ({naive.channels} channels). Streamed "
-            "inference never holds an expanded tensor whole.",
-            "Only the narrow tensors between blocks (and the input image) must exist in full.",
-        )
+    naive_kb = memory.kb(naive.bytes(BYTES_PER_VALUE))
+    stem = next(t for t in records if t.name.endswith("conv1"))
     image = records[0]
-    if near(memory.kb(image.bytes(BYTES_PER_VALUE))):
-        return Feedback.wrong(
-            "That is the input image. It must be held, but something else is larger.",
-            "Which bottleneck tensor has the most values?",
-        )
     at_224 = memory.kb(memory.peak(list(_records(width, 224)), streamed=True).bytes(BYTES_PER_VALUE))
-    if near(at_224):
-        return Feedback.wrong(
-            f"That is the number for a 224×224 input; this exercise uses {res}×{res}.",
-            "Every map shrinks with the input: follow the strides from the new input side.",
-        )
-    return Feedback.wrong(
-        f"{value:,.1f} KB is not it.",
-        "Find the largest tensor between two blocks: its channels × height × width × 2 bytes, / 1000.",
+    twice = "That is twice the answer: it looks like 4 bytes per value (32-bit floats)."
+    twice_hint = (
+        "Table 3 assumes 16-bit activations (2 bytes per value), and counts only tensors that must "
+        "exist whole."
+    )
+    return check_number(
+        answer,
+        truth,
+        close=lambda value, other: math.isclose(value, other, rel_tol=0.01),
+        finite=False,
+        not_a_number=Feedback.wrong(
+            f"Your answer ({answer!r}) is not a number.", "Write it like `answer = 123.4` (kilobytes)."
+        ),
+        correct=f"{truth:.1f} KB: {top.channels} channels × {top.height} × {top.width} values × 2 bytes, the "
+        f"output of `{top.name}`. Run layer by layer, the same network would hold {naive_kb:,.1f} KB "
+        f"for its largest tensor, {naive_kb / truth:.0f} times as much.",
+        mistakes=[
+            (
+                truth * 1000 / 1024,
+                "That is the right tensor counted in KiB (units of 1024 bytes).",
+                "Table 3's K is a thousand bytes: divide the bytes by 1000.",
+            ),
+            (
+                memory.kb(stem.bytes(BYTES_PER_VALUE)),
+                f"{twice} Or it is the first convolution's output ({stem.channels} channels), which feeds "
+                "a depthwise layer and so can be produced a few channels at a time.",
+                twice_hint,
+            ),
+            (truth * 2, twice, twice_hint),
+            (truth * 2 * 1000 / 1024, twice, twice_hint),
+            (truth * 8, "That looks like kilobits.", "Count bytes: 2 per 16-bit value."),
+            (
+                truth / 2,
+                "That is half the answer: it looks like 1 byte per value.",
+                "Table 3 assumes 16-bit activations: 2 bytes per value.",
+            ),
+            (
+                naive_kb,
+                f"That is the largest tensor of all, the expanded one ({naive.channels} channels). Streamed "
+                "inference never holds an expanded tensor whole.",
+                "Only the narrow tensors between blocks (and the input image) must exist in full.",
+            ),
+            (
+                memory.kb(image.bytes(BYTES_PER_VALUE)),
+                "That is the input image. It must be held, but something else is larger.",
+                "Which bottleneck tensor has the most values?",
+            ),
+            (
+                at_224,
+                f"That is the number for a 224×224 input; this exercise uses {res}×{res}.",
+                "Every map shrinks with the input: follow the strides from the new input side.",
+            ),
+        ],
+        otherwise=lambda value: Feedback.wrong(
+            f"{value:,.1f} KB is not it.",
+            "Find the largest tensor between two blocks: its channels × height × width × 2 bytes, / 1000.",
+        ),
     )
 
 
@@ -333,30 +344,38 @@ def measured_recoverable(dims: tuple[int, ...] = PROBABILITY_DIMS, seeds: int = 
 @checker("Exercise 3 (the chance to survive a ReLU)")
 def check_recoverable_probability(p: object) -> Feedback:
     """``p(n)``: the probability that a point stays recoverable after ``ReLU(T x)`` with ``n`` rows."""
-    if is_unanswered(p):
-        return Feedback.unanswered(
-            "Write the function `p_recoverable(n)` and pass it to the checker.",
-            "Each row is active with probability 1/2; how many active rows does recovery need?",
-        )
-    if not callable(p):
-        return Feedback.wrong(
-            f"The checker wants a function of n, got a {type(p).__name__}.",
-            "Define `def p_recoverable(n): return ...` and pass `p_recoverable`.",
-        )
-    values = []
-    for n in PROBABILITY_DIMS:
-        try:
-            value = as_number(p(n))
-        except NotImplementedError:
-            return Feedback.unanswered("Your function still raises `NotImplementedError`.")
-        except Exception as error:
-            return Feedback.wrong(f"`p({n})` raised {type(error).__name__}: {error}")
+    values: list[float] = []
+
+    def judge(shown: str, n: int, value: float | None) -> Feedback | None:
         if value is None or not 0 <= value <= 1:
             return Feedback.wrong(
-                f"`p({n})` returned {value!r}, which is not a probability.",
+                f"{shown} returned {value!r}, which is not a probability.",
                 "A probability is a number between 0 and 1.",
             )
         values.append(value)
+        return None
+
+    return check_function(
+        p,
+        PROBABILITY_DIMS,
+        placeholder=Feedback.unanswered(
+            "Write the function `p_recoverable(n)` and pass it to the checker.",
+            "Each row is active with probability 1/2; how many active rows does recovery need?",
+        ),
+        not_callable=Feedback.wrong(
+            f"The checker wants a function of n, got a {type(p).__name__}.",
+            "Define `def p_recoverable(n): return ...` and pass `p_recoverable`.",
+        ),
+        call=lambda p, n: as_number(p(n)),
+        not_implemented="Your function still raises `NotImplementedError`.",
+        describe=lambda n: f"`p({n})`",
+        judge=judge,
+        passed=lambda: _judge_probabilities(values),
+    )
+
+
+def _judge_probabilities(values: list[float]) -> Feedback:
+    """The learner's probabilities for every n of ``PROBABILITY_DIMS``, against the measured shares."""
     measured = measured_recoverable()
     off = [(n, v, m) for n, v, m in zip(PROBABILITY_DIMS, values, measured, strict=True)]
     worst = max(off, key=lambda item: abs(item[1] - item[2]))

@@ -18,6 +18,7 @@ import torch
 from .. import cost, models
 from ..models import effnet
 from ._feedback import Feedback, as_number, checker, is_unanswered
+from .checks import check_function, returned_count_mistake
 
 # --------------------------------------------------------------------------------------------------
 # Exercise 1: factor a 3x3 kernel into a column and a row
@@ -75,71 +76,70 @@ def _close(a: torch.Tensor, b: torch.Tensor) -> bool:
 @checker("Exercise 1 (which kernels split into a row and a column)")
 def check_factor(fn: Callable[[torch.Tensor], object] | None) -> Feedback:
     """``fn(kernel)``: ``(column, row)`` with ``torch.outer(column, row) == kernel``, else None."""
-    if is_unanswered(fn):
-        return Feedback.unanswered("Pass your function: `check_factor(factor)`.")
-    if not callable(fn):
-        return Feedback.wrong(
-            f"Pass the function itself (a {type(fn).__name__} is not callable).",
-            "Write `check_factor(factor)`, without parentheses after the name.",
+
+    def passed() -> Feedback:
+        count = sum(is_rank_one(k) for k in kernels().values())
+        return Feedback.correct(
+            f"Your function factors the {count} rank-one kernels exactly and refuses the "
+            f"{len(kernels()) - count} others. Blurs and Sobel filters split into a 1x3 and a 3x1; the "
+            "Laplacian, sharpening and diagonal kernels do not, and neither does a random kernel."
         )
-    for name, kernel in kernels().items():
-        try:
-            answer = fn(kernel.clone())
-        except NotImplementedError:
-            return Feedback.unanswered(
-                "Your function still raises `NotImplementedError`: replace that line with your code.",
-                "`torch.linalg.svd` splits any matrix into a sum of outer products, largest first.",
-            )
-        except Exception as error:  # the learner's code may fail in any way: report it, kindly
+
+    return check_function(
+        fn,
+        kernels().items(),
+        usage="check_factor(factor)",
+        call=lambda fn, item: fn(item[1].clone()),
+        not_implemented_hint="`torch.linalg.svd` splits any matrix into a sum of outer products, largest "
+        "first.",
+        describe=lambda item: f"the {item[0]} kernel",
+        raised="Your function raised {error_type} on {case}: {error}",
+        raised_hint="Some kernels have zeros where you might divide; singular vectors never fail.",
+        judge=lambda shown, item, answer: _judge_factor(*item, answer),
+        passed=passed,
+    )
+
+
+def _judge_factor(name: str, kernel: torch.Tensor, answer: object) -> Feedback | None:
+    """What is wrong with the learner's factors of one kernel, or None if they are right."""
+    rank_one = is_rank_one(kernel)
+    if answer is None:
+        if rank_one:
             return Feedback.wrong(
-                f"Your function raised {type(error).__name__} on the {name} kernel: {error}",
-                "Some kernels have zeros where you might divide; singular vectors never fail.",
+                f"You returned None for the {name} kernel, but it is an outer product of a column and a row.",
+                "Look at its singular values: how many are not zero?",
             )
-        rank_one = is_rank_one(kernel)
-        if answer is None:
-            if rank_one:
-                return Feedback.wrong(
-                    f"You returned None for the {name} kernel, but it is an outer product of a column "
-                    "and a row.",
-                    "Look at its singular values: how many are not zero?",
-                )
-            continue
-        if not isinstance(answer, (tuple, list)) or len(answer) != 2:
-            return Feedback.wrong(
-                f"On the {name} kernel your function returned {type(answer).__name__}, not a pair.",
-                "Return `(column, row)`, two sequences of 3 numbers, or None.",
-            )
-        column, row = _as_vector(answer[0]), _as_vector(answer[1])
-        if column is None or row is None:
-            return Feedback.wrong(
-                f"On the {name} kernel the column or the row is not 3 numbers.",
-                "Return `(column, row)` with 3 numbers in each (a tensor, an array or a list).",
-            )
-        rebuilt = torch.outer(column, row)
-        if not rank_one:
-            error = float(torch.linalg.matrix_norm(rebuilt - kernel) / torch.linalg.matrix_norm(kernel))
-            return Feedback.wrong(
-                f"You factored the {name} kernel, but no column and row can: your pair rebuilds a kernel "
-                f"that is {error:.0%} off (relative Frobenius error).",
-                "A column times a row has rank 1. Check the second singular value before you factor.",
-            )
-        if _close(rebuilt, kernel):
-            continue
-        if _close(rebuilt.T, kernel):
-            return Feedback.wrong(
-                f"On the {name} kernel your pair gives the transposed kernel.",
-                "`torch.outer(column, row)[i, j]` is `column[i] * row[j]`: the column runs down the "
-                "rows of the kernel, the row along its columns.",
-            )
+        return None
+    if not isinstance(answer, (tuple, list)) or len(answer) != 2:
         return Feedback.wrong(
-            f"On the {name} kernel `torch.outer(column, row)` does not give the kernel back.",
-            "The first singular value has to go somewhere: into the column, the row, or split between them.",
+            f"On the {name} kernel your function returned {type(answer).__name__}, not a pair.",
+            "Return `(column, row)`, two sequences of 3 numbers, or None.",
         )
-    count = sum(is_rank_one(k) for k in kernels().values())
-    return Feedback.correct(
-        f"Your function factors the {count} rank-one kernels exactly and refuses the "
-        f"{len(kernels()) - count} others. Blurs and Sobel filters split into a 1x3 and a 3x1; the "
-        "Laplacian, sharpening and diagonal kernels do not, and neither does a random kernel."
+    column, row = _as_vector(answer[0]), _as_vector(answer[1])
+    if column is None or row is None:
+        return Feedback.wrong(
+            f"On the {name} kernel the column or the row is not 3 numbers.",
+            "Return `(column, row)` with 3 numbers in each (a tensor, an array or a list).",
+        )
+    rebuilt = torch.outer(column, row)
+    if not rank_one:
+        error = float(torch.linalg.matrix_norm(rebuilt - kernel) / torch.linalg.matrix_norm(kernel))
+        return Feedback.wrong(
+            f"You factored the {name} kernel, but no column and row can: your pair rebuilds a kernel "
+            f"that is {error:.0%} off (relative Frobenius error).",
+            "A column times a row has rank 1. Check the second singular value before you factor.",
+        )
+    if _close(rebuilt, kernel):
+        return None
+    if _close(rebuilt.T, kernel):
+        return Feedback.wrong(
+            f"On the {name} kernel your pair gives the transposed kernel.",
+            "`torch.outer(column, row)[i, j]` is `column[i] * row[j]`: the column runs down the "
+            "rows of the kernel, the row along its columns.",
+        )
+    return Feedback.wrong(
+        f"On the {name} kernel `torch.outer(column, row)` does not give the kernel back.",
+        "The first singular value has to go somewhere: into the column, the row, or split between them.",
     )
 
 
@@ -181,8 +181,8 @@ def block_formula(
     return total + cost.conv_macs(w, c_out, reduce_kernel, size // 2, cols)
 
 
-def _block_mistakes(c_in: int, c_out: int, size: int, dm: int) -> list[tuple[int, str, str]]:
-    """(what a typical slip gives, what it looks like, a hint)."""
+def _block_mistakes(c_in: int, c_out: int, size: int, dm: int) -> list[tuple[int | None, str, str]]:
+    """(what a typical slip gives, what it looks like, a hint); None where a slip does not apply."""
     truth = block_formula(c_in, c_out, size, dm)
     return [
         (
@@ -236,52 +236,29 @@ def _block_text(case: tuple[int, int, int, int]) -> str:
 @checker("Exercise 2 (cost of an EffNet block)")
 def check_block_macs(fn: Callable[[int, int, int, int], object] | None) -> Feedback:
     """``fn(in_channels, out_channels, size, depth_multiplier)``: MACs of an EffNet block."""
-    if is_unanswered(fn):
-        return Feedback.unanswered("Pass your function: `check_block_macs(effnet_block_macs)`.")
-    if not callable(fn):
-        return Feedback.wrong(
-            f"Pass the function itself (a {type(fn).__name__} is not callable).",
-            "Write `check_block_macs(effnet_block_macs)`, without parentheses after the name.",
-        )
-    for case in BLOCK_CASES:
-        try:
-            answer = fn(*case)
-        except NotImplementedError:
-            return Feedback.unanswered(
-                "Your function still raises `NotImplementedError`: replace that line with your code.",
-                "Four layers cost something: a 1x1, a depthwise 1x3, a depthwise 3x1 and a 1x2 convolution.",
-            )
-        except Exception as error:  # the learner's code may fail in any way: report it, kindly
-            return Feedback.wrong(
-                f"Your function raised {type(error).__name__} on {_block_text(case)}: {error}",
-                "Compute with the four arguments only; the bottleneck is `out_channels // 2`.",
-            )
-        value = as_number(answer)
-        if value is None or not math.isfinite(value):
-            return Feedback.wrong(
-                f"On {_block_text(case)} your function returned {answer!r}, not a number.",
-                "Return the count, e.g. `return first + second + third + fourth`.",
-            )
-        truth = block_cost(*case)
-        if value == truth:
-            continue
-        for candidate, message, hint in _block_mistakes(*case):
-            if candidate is not None and candidate != truth and value == candidate:
-                return Feedback.wrong(f"On {_block_text(case)}: {message}", hint)
-        if abs(value - truth) <= 0.01 * truth:
-            return Feedback.wrong(
-                f"On {_block_text(case)} your count is within 1% but not exact.",
-                "Use integer arithmetic (`//`) so that nothing is rounded.",
-            )
-        direction = "large" if value > truth else "small"
-        return Feedback.wrong(
-            f"On {_block_text(case)} your count is too {direction} by more than 1%.",
-            "Follow a tensor through the block and write down its channels and map size after each layer.",
-        )
-    return Feedback.correct(
-        f"Your function matches the profile of the package's `EffNetBlock` on all {len(BLOCK_CASES)} "
-        "blocks. Look at which term is largest: in the network's blocks it is the 1x2 convolution, the "
-        "only layer that mixes all the wide channels."
+    return check_function(
+        fn,
+        BLOCK_CASES,
+        usage="check_block_macs(effnet_block_macs)",
+        not_implemented_hint="Four layers cost something: a 1x1, a depthwise 1x3, a depthwise 3x1 and a 1x2 "
+        "convolution.",
+        describe=_block_text,
+        raised="Your function raised {error_type} on {case}: {error}",
+        raised_hint="Compute with the four arguments only; the bottleneck is `out_channels // 2`.",
+        judge=lambda shown, case, answer: returned_count_mistake(
+            answer,
+            block_cost(*case),
+            where=shown,
+            mistakes=_block_mistakes(*case),
+            return_hint="Return the count, e.g. `return first + second + third + fourth`.",
+            far_hint="Follow a tensor through the block and write down its channels and map size after each "
+            "layer.",
+        ),
+        passed=lambda: Feedback.correct(
+            f"Your function matches the profile of the package's `EffNetBlock` on all {len(BLOCK_CASES)} "
+            "blocks. Look at which term is largest: in the network's blocks it is the 1x2 convolution, the "
+            "only layer that mixes all the wide channels."
+        ),
     )
 
 

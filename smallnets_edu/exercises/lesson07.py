@@ -17,6 +17,7 @@ from torch import nn
 from .. import blocks, cost, models, paper
 from ..models import fd_mobilenet, mobilenet_v1
 from ._feedback import Feedback, as_number, checker, is_unanswered
+from .checks import first_mistake
 
 # Exercise 1: MobileNet's blocks with strides of the learner's choice, at this input side.
 RESOLUTION = 224
@@ -180,38 +181,46 @@ def check_stem_share(answer: object) -> Feedback:
     if value > 1:
         value, note = value / 100, f" (your {value:g} read as a percentage)"
     truth = stage_share("fd_mobilenet", w)
-    close = lambda x: abs(value - x) <= SHARE_TOLERANCE
-    if close(truth):
+    close = lambda x, y: abs(x - y) <= SHARE_TOLERANCE
+    if close(value, truth):
         full = stage_share("fd_mobilenet", 1.0)
         return Feedback.correct(
             f"{truth:.1%} of FD-MobileNet {w:g}x's MACs{note}, against {full:.1%} at 1x. The first "
             "convolution has 3 input channels whatever the width, so it shrinks with α, not α²: at small "
             "widths the stem becomes a large part of a small network."
         )
-    if close(stage_share("fd_mobilenet", 1.0)):
-        return Feedback.wrong(
-            f"That is the share of FD-MobileNet 1x{note}, not {w:g}x.",
-            "Build (or profile) the network at the width the exercise asks for.",
-        )
-    if close(stage_share("mobilenet_v1", w)):
-        return Feedback.wrong(
-            f"That is MobileNet {w:g}'s share{note}: it has three layers at {s}x{s}.",
-            "Profile `fd_mobilenet`, not `mobilenet_v1`.",
-        )
-    profile = _profile("fd_mobilenet", w)
-    layers = _computing(profile)
-    if close(sum(_side(r) == s for r in layers) / len(layers)):
-        return Feedback.wrong(
-            f"That is the share of *layers* at {s}x{s}{note}, not of MACs.",
-            "Add up the MACs of those layers, not their number.",
-        )
-    other = {side: stage_share("fd_mobilenet", w, side) for side in (56, 28, 14, 7)}
-    for side, share in other.items():
-        if close(share):
-            return Feedback.wrong(
-                f"That is the share at {side}x{side}{note}, not at {s}x{s}.",
-                f"Which layers have a {s}x{s} output? Look at each row's output shape.",
-            )
+    layers = _computing(_profile("fd_mobilenet", w))
+    mistake = first_mistake(
+        value,
+        [
+            (
+                stage_share("fd_mobilenet", 1.0),
+                f"That is the share of FD-MobileNet 1x{note}, not {w:g}x.",
+                "Build (or profile) the network at the width the exercise asks for.",
+            ),
+            (
+                stage_share("mobilenet_v1", w),
+                f"That is MobileNet {w:g}'s share{note}: it has three layers at {s}x{s}.",
+                "Profile `fd_mobilenet`, not `mobilenet_v1`.",
+            ),
+            (
+                sum(_side(r) == s for r in layers) / len(layers),
+                f"That is the share of *layers* at {s}x{s}{note}, not of MACs.",
+                "Add up the MACs of those layers, not their number.",
+            ),
+            *(
+                (
+                    stage_share("fd_mobilenet", w, side),
+                    f"That is the share at {side}x{side}{note}, not at {s}x{s}.",
+                    f"Which layers have a {s}x{s} output? Look at each row's output shape.",
+                )
+                for side in (56, 28, 14, 7)
+            ),
+        ],
+        close,
+    )
+    if mistake is not None:
+        return mistake
     higher = "higher" if value < truth else "lower"
     return Feedback.wrong(
         f"{value:.1%}{note} is off by more than rounding: the share is {higher}.",

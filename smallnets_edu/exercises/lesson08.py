@@ -7,12 +7,14 @@ right answers are computed here, each time a checker runs, from :mod:`smallnets_
 
 from __future__ import annotations
 
+import functools
 import numbers
 import random
 from collections.abc import Iterable
 
 from .. import cost, models, showdown
-from ._feedback import Feedback, as_number, checker, is_unanswered
+from ._feedback import Feedback, checker, is_unanswered
+from .checks import check_function, number_mistake
 
 # Exercise 1: the checker's point sets; the hand-made ones hold the traps (ties, duplicates, one point).
 FRONT_CASES: tuple[tuple[tuple[float, ...], tuple[float, ...]], ...] = (
@@ -56,79 +58,79 @@ def _describe(i: int, costs, values) -> str:
 @checker("Exercise 1 (a Pareto front)")
 def check_front(my_front: object) -> Feedback:
     """``my_front(costs, values)`` should return the indices of :func:`showdown.pareto_front`, any order."""
-    if is_unanswered(my_front):
-        return Feedback.unanswered("Write `my_front(costs, values)` and pass the function to the checker.")
-    if not callable(my_front):
-        return Feedback.wrong(
+    return check_function(
+        my_front,
+        front_cases(),
+        placeholder=Feedback.unanswered(
+            "Write `my_front(costs, values)` and pass the function to the checker."
+        ),
+        not_callable=Feedback.wrong(
             f"The checker wants the function itself, got a {type(my_front).__name__}.",
             "Pass the function without calling it: `check_front(my_front)`.",
-        )
-    for costs, values in front_cases():
-        shown = f"`my_front({costs}, {values})`"
-        try:
-            answer = my_front(list(costs), list(values))
-        except NotImplementedError:
-            return Feedback.unanswered(
-                "Your function still raises `NotImplementedError`: replace that line with your code.",
-                "For each point, ask: is there another point that beats it?",
-            )
-        except Exception as error:  # the learner's code: say which input broke it
-            return Feedback.wrong(f"{shown} raised {type(error).__name__}: {error}")
-        if isinstance(answer, (str, bytes)) or not isinstance(answer, Iterable):
-            return Feedback.wrong(
-                f"{shown} returned a {type(answer).__name__}; return a list of indices.",
-                "Indices are positions in the lists: 0 for the first network.",
-            )
-        items = list(answer)
-        if not all(isinstance(i, numbers.Integral) and not isinstance(i, bool) for i in items):
-            kinds = sorted({type(i).__name__ for i in items})
-            return Feedback.wrong(
-                f"{shown} returned items of type {', '.join(kinds)}; return the indices (ints) of the "
-                "points.",
-                "Return `i`, the position, rather than the cost or the value.",
-            )
-        chosen = {int(i) for i in items}
-        outside = sorted(i for i in chosen if not 0 <= i < len(costs))
-        if outside:
-            return Feedback.wrong(
-                f"{shown} returned {outside}, which are not positions in lists of {len(costs)}."
-            )
-        truth = set(showdown.pareto_front(costs, values))
-        if chosen == truth:
-            continue
-        extra = sorted(chosen - truth)
-        missing = sorted(truth - chosen)
-        if extra:
-            i = extra[0]
-            j = next(
-                j
-                for j in range(len(costs))
-                if costs[j] <= costs[i]
-                and values[j] >= values[i]
-                and (costs[j], values[j]) != (costs[i], values[i])
-            )
-            hint = "Check both directions: a point must not be beaten on cost and value together."
-            if costs[j] == costs[i] or values[j] == values[i]:
-                hint = "A tie on one axis is not a draw: the other axis still decides."
-            return Feedback.wrong(
-                f"For {shown} you kept {_describe(i, costs, values)}, but {_describe(j, costs, values)} "
-                "costs no more and is worth no less, and is better in one of the two.",
-                hint,
-            )
-        i = missing[0]
-        twin = any(k != i and (costs[k], values[k]) == (costs[i], values[i]) for k in range(len(costs)))
-        hint = (
-            "Two identical points: neither is strictly better than the other, so neither beats the other."
-            if twin
-            else "Beating needs 'no worse on both' and 'strictly better on at least one'."
-        )
+        ),
+        call=lambda my_front, case: my_front(list(case[0]), list(case[1])),
+        not_implemented_hint="For each point, ask: is there another point that beats it?",
+        describe=lambda case: f"`my_front({case[0]}, {case[1]})`",
+        judge=lambda shown, case, answer: _judge_front(shown, *case, answer),
+        passed=lambda: Feedback.correct(
+            f"Your front matches on all {len(front_cases())} sets of points, ties and duplicates included. "
+            "Checking every pair is fine for seven networks; sorting by cost first and keeping each point "
+            "whose value beats the best so far does it in O(n log n)."
+        ),
+    )
+
+
+def _judge_front(shown: str, costs: list[float], values: list[float], answer: object) -> Feedback | None:
+    """What is wrong with the learner's front of one set of points (``shown``: the call), or None."""
+    if isinstance(answer, (str, bytes)) or not isinstance(answer, Iterable):
         return Feedback.wrong(
-            f"For {shown} you left out {_describe(i, costs, values)}, but no other point beats it.", hint
+            f"{shown} returned a {type(answer).__name__}; return a list of indices.",
+            "Indices are positions in the lists: 0 for the first network.",
         )
-    return Feedback.correct(
-        f"Your front matches on all {len(front_cases())} sets of points, ties and duplicates included. "
-        "Checking every pair is fine for seven networks; sorting by cost first and keeping each point "
-        "whose value beats the best so far does it in O(n log n)."
+    items = list(answer)
+    if not all(isinstance(i, numbers.Integral) and not isinstance(i, bool) for i in items):
+        kinds = sorted({type(i).__name__ for i in items})
+        return Feedback.wrong(
+            f"{shown} returned items of type {', '.join(kinds)}; return the indices (ints) of the points.",
+            "Return `i`, the position, rather than the cost or the value.",
+        )
+    chosen = {int(i) for i in items}
+    outside = sorted(i for i in chosen if not 0 <= i < len(costs))
+    if outside:
+        return Feedback.wrong(
+            f"{shown} returned {outside}, which are not positions in lists of {len(costs)}."
+        )
+    truth = set(showdown.pareto_front(costs, values))
+    if chosen == truth:
+        return None
+    extra = sorted(chosen - truth)
+    missing = sorted(truth - chosen)
+    if extra:
+        i = extra[0]
+        j = next(
+            j
+            for j in range(len(costs))
+            if costs[j] <= costs[i]
+            and values[j] >= values[i]
+            and (costs[j], values[j]) != (costs[i], values[i])
+        )
+        hint = "Check both directions: a point must not be beaten on cost and value together."
+        if costs[j] == costs[i] or values[j] == values[i]:
+            hint = "A tie on one axis is not a draw: the other axis still decides."
+        return Feedback.wrong(
+            f"For {shown} you kept {_describe(i, costs, values)}, but {_describe(j, costs, values)} "
+            "costs no more and is worth no less, and is better in one of the two.",
+            hint,
+        )
+    i = missing[0]
+    twin = any(k != i and (costs[k], values[k]) == (costs[i], values[i]) for k in range(len(costs)))
+    hint = (
+        "Two identical points: neither is strictly better than the other, so neither beats the other."
+        if twin
+        else "Beating needs 'no worse on both' and 'strictly better on at least one'."
+    )
+    return Feedback.wrong(
+        f"For {shown} you left out {_describe(i, costs, values)}, but no other point beats it.", hint
     )
 
 
@@ -166,11 +168,28 @@ def _close(a: float, b: float) -> bool:
     return abs(a - b) <= INTENSITY_TOLERANCE * abs(b)
 
 
+def _intensity_mistake(layer: str, groups: int, number: float) -> Feedback:
+    """What a wrong intensity of ``layer`` looks like: every slip that gives it, or else a hint."""
+    q = INTENSITY
+    c, s, k = q["channels"], q["size"], q["kernel"]
+    slips = [slip for slip, expected in _slips(c, s, k, groups).items() if _close(number, expected)]
+    if slips:
+        return Feedback.wrong(
+            f"Your {layer} intensity ({number:.3g}) is what you get by {' or by '.join(slips)}.",
+            "Bytes moved = 4 × (weights + input values + output values), for one image.",
+        )
+    return Feedback.wrong(
+        f"Your {layer} intensity ({number:.3g} MACs per byte) is not right yet.",
+        f"The {layer} layer's MACs are `cost.conv_macs(...)` with "
+        + ("`groups` equal to the channels" if groups > 1 else "a 1x1 kernel")
+        + "; the input and the output each hold channels × 28 × 28 values.",
+    )
+
+
 @checker("Exercise 2 (arithmetic intensity)")
 def check_intensity(depthwise: object, pointwise: object) -> Feedback:
     """Both intensities in MACs per byte, within 2%."""
-    q = INTENSITY
-    c, s, k = q["channels"], q["size"], q["kernel"]
+    c = INTENSITY["channels"]
     if is_unanswered(depthwise) and is_unanswered(pointwise):
         return Feedback.unanswered(
             "Set `depthwise_intensity` and `pointwise_intensity` to numbers (MACs per byte).",
@@ -182,23 +201,18 @@ def check_intensity(depthwise: object, pointwise: object) -> Feedback:
         value = answers[layer]
         if is_unanswered(value):
             return Feedback.unanswered(f"The {layer} intensity is still `None`.")
-        number = as_number(value)
-        if number is None:
-            return Feedback.wrong(f"The {layer} intensity should be a number, got a {type(value).__name__}.")
-        if _close(number, truth[layer]):
-            continue
-        slips = [slip for slip, expected in _slips(c, s, k, groups).items() if _close(number, expected)]
-        if slips:
-            return Feedback.wrong(
-                f"Your {layer} intensity ({number:.3g}) is what you get by {' or by '.join(slips)}.",
-                "Bytes moved = 4 × (weights + input values + output values), for one image.",
-            )
-        return Feedback.wrong(
-            f"Your {layer} intensity ({number:.3g} MACs per byte) is not right yet.",
-            f"The {layer} layer's MACs are `cost.conv_macs(...)` with "
-            + ("`groups` equal to the channels" if groups > 1 else "a 1x1 kernel")
-            + "; the input and the output each hold channels × 28 × 28 values.",
+        mistake = number_mistake(
+            value,
+            truth[layer],
+            close=_close,
+            finite=False,
+            not_a_number=Feedback.wrong(
+                f"The {layer} intensity should be a number, got a {type(value).__name__}."
+            ),
+            otherwise=functools.partial(_intensity_mistake, layer, groups),
         )
+        if mistake is not None:
+            return mistake
     dw, pw = truth["depthwise"], truth["pointwise"]
     return Feedback.correct(
         f"Depthwise about {dw:.2f} MACs per byte, pointwise about {pw:.1f}: {pw / dw:.0f} times more "
