@@ -26,9 +26,9 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_train import NUM_CLASSES, RESOLUTION, fit_speed, synthetic_dataset, warm_up  # noqa: E402
+from bench_train import NUM_CLASSES, RESOLUTION, fit_speed, synthetic_dataset, warm_up
 
-from smallnets_edu import cost, models  # noqa: E402
+from smallnets_edu import cost, models
 
 RESULTS = Path(__file__).resolve().parent / "results"
 

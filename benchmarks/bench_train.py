@@ -42,7 +42,7 @@ from torch import nn
 
 # Runnable from a checkout without installing the package.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from smallnets_edu import data, models, train  # noqa: E402
+from smallnets_edu import data, models, train
 
 RESULTS = Path(__file__).resolve().parent / "results"
 NUM_CLASSES = 10

@@ -19,9 +19,9 @@ import time
 
 os.environ.setdefault("MPLBACKEND", "Agg")
 
-import matplotlib.pyplot as plt  # noqa: E402
+import matplotlib.pyplot as plt
 
-from smallnets_edu import diagrams  # noqa: E402
+from smallnets_edu import diagrams
 
 READOUT_LIMIT_MS = 50.0
 

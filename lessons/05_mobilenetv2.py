@@ -514,7 +514,7 @@ print(f"{'slices':>6} {'values held at once':>20} {'KB (16-bit)':>12} {'same out
 for slices in (1, 2, 6, 24, 144):
     run = memory.sliced_forward(block, x, slices)
     same = torch.allclose(run.output, whole, atol=1e-5)
-    print(f"{slices:>6} {run.peak_values:>20,} {memory.kb(2 * run.peak_values):>12,.1f} {str(same):>12}")
+    print(f"{slices:>6} {run.peak_values:>20,} {memory.kb(2 * run.peak_values):>12,.1f} {same!s:>12}")
 
 # %% [markdown]
 # One slice is the ordinary forward pass: at its busiest moment, the depthwise layer, it holds the

@@ -93,7 +93,7 @@ def mobilenet_v2_rows(
         p = p_nobn = macs = big = kept = 0
         for i in range(n):
             stride = s if i == 0 else 1
-            hidden = int(round(channels * t_row))
+            hidden = round(channels * t_row)
             new_side = _side(side, stride)
             if t_row != 1:
                 p_nobn += channels * hidden
@@ -128,7 +128,7 @@ def mobilenet_v2_rows(
             p * side * side,
             last * side * side,
             0,
-        )  # fmt: skip
+        )
     )
     rows.append(Row("avgpool", None, last, 1, 1, side, last, 1, 0, 0, 0, last, last))
     p = last * num_classes + num_classes
@@ -147,7 +147,7 @@ def mobilenet_v2_rows(
             last * num_classes,
             num_classes,
             num_classes,
-        )  # fmt: skip
+        )
     )
     return rows
 

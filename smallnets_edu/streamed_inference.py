@@ -15,6 +15,7 @@ slice, exactly equal to the block, and reports how much it held at once (a :clas
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 
 import torch
@@ -85,7 +86,7 @@ def sliced_forward(block: InvertedResidual, x: torch.Tensor, slices: int) -> Sli
     bounds = [round(i * hidden / slices) for i in range(slices + 1)]
     out = None
     peak = 0
-    for j, (a, b) in enumerate(zip(bounds[:-1], bounds[1:], strict=True)):
+    for j, (a, b) in enumerate(itertools.pairwise(bounds)):
         part = slice(a, b)
         # x stays while later slices still need it, or for the shortcut; the output accumulator exists
         # from the first projection on and is added into in place.

@@ -80,7 +80,7 @@ def jupyterlab(root: Path, env: dict[str, str] | None = None, timeout: float = 9
         "--LabApp.expose_app_in_browser=True", "--LabApp.news_url=None",
         "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
     ]  # fmt: skip
-    log = open(state / "server.log", "wb")  # noqa: SIM115 - closed in finally
+    log = open(state / "server.log", "wb")
     server = subprocess.Popen(
         command, env=full_env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
     )

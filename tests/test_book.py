@@ -99,9 +99,9 @@ def test_every_local_link_resolves_to_a_file_of_the_site(site):
                 url = attrs.get(name)
                 if (
                     not url
-                    or tag == "a"
+                    or (tag == "a"
                     and name == "href"
-                    and urlsplit(url).scheme in {"http", "https", "mailto"}
+                    and urlsplit(url).scheme in {"http", "https", "mailto"})
                 ):
                     continue
                 parts = urlsplit(url)

@@ -29,5 +29,5 @@ def test_budgets_grow_from_smoke_to_full():
 
 def test_unknown_budget_is_a_clear_error(monkeypatch):
     monkeypatch.setenv(budget.ENV_VAR, "huge")
-    with pytest.raises(ValueError, match="unknown budget 'huge'.*smoke, laptop, gpu, full"):
+    with pytest.raises(ValueError, match=r"unknown budget 'huge'.*smoke, laptop, gpu, full"):
         budget.current()

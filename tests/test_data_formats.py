@@ -101,7 +101,7 @@ def cifar10(tmp_path, monkeypatch):
 
 
 def test_cifar10_download_decode_pixel_layout_and_cache(cifar10):
-    root, entry, expected = cifar10
+    root, _entry, expected = cifar10
     ds = data.load("cifar10", data_dir=root)
     assert (root / "cifar-10-python.tar.gz").is_file() and (root / "cifar-10-batches-py").is_dir()
     assert ds.classes == expected["classes"] and ds.num_classes == 10 and ds.resolution == 32
@@ -244,7 +244,7 @@ def test_truncated_archive_is_removed_and_a_redownload_replaces_it(cifar10):
     good = Path(entry.url.removeprefix("file://")).read_bytes()
     local = root / entry.filename
     local.write_bytes(good[: len(good) // 2])
-    with pytest.raises(data.CorruptDataError, match="md5.*removed"):
+    with pytest.raises(data.CorruptDataError, match=r"md5.*removed"):
         data.load("cifar10", data_dir=root, download=False)
     assert not local.exists() and not (root / entry.folder).exists()
     ds = data.load("cifar10", data_dir=root)  # downloads a fresh copy
@@ -323,7 +323,7 @@ def test_no_network_message_names_url_md5_and_destination(tmp_path, monkeypatch)
 
 
 def test_offline_environment_variable_skips_the_download(cifar10, monkeypatch):
-    root, entry, _ = cifar10
+    root, _entry, _ = cifar10
     monkeypatch.setenv(data.OFFLINE_ENV, "1")
     with pytest.raises(data.DatasetUnavailable, match="downloading is off"):
         data.load("cifar10", data_dir=root)
@@ -348,7 +348,7 @@ def test_archive_member_outside_the_target_is_refused(tmp_path, monkeypatch, kin
         key, folder = "cifar10", "cifar-10-batches-py"
     _serve(monkeypatch, key, archive, folder, {})
     root = tmp_path / "data"
-    with pytest.raises(data.CorruptDataError, match="refusing to unpack.*escaped.txt"):
+    with pytest.raises(data.CorruptDataError, match=r"refusing to unpack.*escaped.txt"):
         data.load(key, data_dir=root)
     assert not list(tmp_path.rglob("escaped.txt"))
     assert not (root / folder).exists() and _leftovers(root) == []
@@ -373,7 +373,7 @@ def test_absolute_member_names_unpack_inside_the_data_folder(tmp_path, monkeypat
 
 def test_unknown_dataset_lists_the_valid_ones():
     with pytest.raises(
-        ValueError, match="unknown dataset 'mnist'.*cifar10, cifar100, tinyimagenet, imagefolder, shapes"
+        ValueError, match=r"unknown dataset 'mnist'.*cifar10, cifar100, tinyimagenet, imagefolder, shapes"
     ):
         data.load("mnist")
     with pytest.raises(ValueError, match="unknown dataset"):
@@ -409,7 +409,7 @@ def test_for_lesson_falls_back_to_shapes_with_a_visible_notice(
 
 
 def test_for_lesson_uses_the_real_dataset_when_present(cifar10, capsys):
-    root, entry, _ = cifar10
+    root, _entry, _ = cifar10
     ds = data.for_lesson("cifar10", budget="smoke", data_dir=root)
     assert ds.name == "cifar10" and ds.notice is None and len(ds.train) == 5 * N_PER_BATCH
     assert "WARNING" not in capsys.readouterr().err
@@ -457,7 +457,7 @@ def test_imagefolder_bad_input(tmp_path):
         data.load("imagefolder")
     empty = tmp_path / "empty"
     empty.mkdir()
-    with pytest.raises(ValueError, match="must hold train/.*found: nothing"):
+    with pytest.raises(ValueError, match=r"must hold train/.*found: nothing"):
         data.load("imagefolder", root=empty)
     no_classes = tmp_path / "noclasses"
     (no_classes / "train").mkdir(parents=True)
@@ -486,5 +486,5 @@ def test_imagefolder_unreadable_and_mismatched_images_name_the_file(tmp_path):
     ds = data.load("imagefolder", root=tmp_path, resolution=12)
     assert ds.train.images.shape == (2, 3, 12, 12)
     _png(tmp_path / "val" / "bird" / "a.png", 0)
-    with pytest.raises(ValueError, match="classes that .* lacks: bird"):
+    with pytest.raises(ValueError, match=r"classes that .* lacks: bird"):
         data.load("imagefolder", root=tmp_path, resolution=12)

@@ -46,7 +46,7 @@ def test_eval_loader_is_ordered_normalised_and_complete(device):
 
 def _crops(image: torch.Tensor, pad: int) -> list[torch.Tensor]:
     """Every zero-padded crop of an image and its mirror image (the reference semantics)."""
-    c, h, w = image.shape
+    _c, h, w = image.shape
     padded = F.pad(image, (pad, pad, pad, pad))
     out = []
     for dy in range(2 * pad + 1):

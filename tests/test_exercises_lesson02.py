@@ -71,7 +71,7 @@ def test_unanswered_placeholders():
 
 class GoodFire(nn.Module):
     def __init__(
-        self, m, s, e1, e3, padding=1, order="1x1 first", relu=(True, True), bias=True, combine="cat"
+        self, m, s, e1, e3, *, padding=1, order="1x1 first", relu=(True, True), bias=True, combine="cat"
     ):
         super().__init__()
         self.squeeze = nn.Conv2d(m, s, 1, bias=bias)
@@ -222,7 +222,7 @@ def gap_of_filler_not_split(positions, bits):  # forgets that a gap of exactly M
         (no_fillers, "needs fillers"),
         (filler_skips_one_more, "right count but some values are wrong"),
         (gap_of_filler_not_split, "needs fillers"),
-        (lambda p, b: good_indices(p, b) + [0], "codes: a different number"),
+        (lambda p, b: [*good_indices(p, b), 0], "codes: a different number"),
         (lambda p, b: [min(c, 2**b) for c in no_fillers(p, b)], "do not fit in"),
         (lambda p, b: "2, 0", "not a list of integers"),
         (lambda p, b: [1 / 0], "ZeroDivisionError"),

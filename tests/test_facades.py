@@ -21,14 +21,26 @@ PACKAGE = "smallnets_edu"
 # facade -> (modules it gathers, base modules that must not import the upper ones, upper modules)
 FACADES = {
     "showdown": (
-        ["studies.cache", "studies.costs", "studies.contest", "studies.pareto", "studies.operators"]
-        + ["studies.guidelines"],
+        [
+            "studies.cache",
+            "studies.costs",
+            "studies.contest",
+            "studies.pareto",
+            "studies.operators",
+            "studies.guidelines",
+        ],
         ["studies.common", "studies.cache", "studies.costs", "studies.pareto"],
         ["studies.contest", "studies.operators", "studies.guidelines", "showdown"],
     ),
     "compression": (
-        ["studies.pruning", "studies.quantization", "studies.bitstreams", "studies.codec"]
-        + ["cost_squeezenet", "drawing.fire"],
+        [
+            "studies.pruning",
+            "studies.quantization",
+            "studies.bitstreams",
+            "studies.codec",
+            "cost_squeezenet",
+            "drawing.fire",
+        ],
         ["studies.pruning", "studies.bitstreams", "cost_squeezenet", "drawing.fire"],
         ["studies.quantization", "studies.codec", "compression"],
     ),
@@ -38,10 +50,20 @@ FACADES = {
         ["drawing.connectivity", "drawing.cost_explorer", "diagrams"],
     ),
     "memory": (
-        ["activation_memory", "streamed_inference", "cost_mobilenet_v2", "activation_quantization"]
-        + ["drawing.inverted_residual"],
-        ["activation_memory", "streamed_inference", "cost_mobilenet_v2", "activation_quantization"]
-        + ["drawing.inverted_residual"],
+        [
+            "activation_memory",
+            "streamed_inference",
+            "cost_mobilenet_v2",
+            "activation_quantization",
+            "drawing.inverted_residual",
+        ],
+        [
+            "activation_memory",
+            "streamed_inference",
+            "cost_mobilenet_v2",
+            "activation_quantization",
+            "drawing.inverted_residual",
+        ],
         ["memory", "diagrams", "compression"],
     ),
 }

@@ -58,7 +58,7 @@ def test_width_multiplier_shrinks_the_model(name):
 
 
 def test_unknown_name_lists_the_valid_names():
-    with pytest.raises(ValueError, match="valid names are: .*mobilenet_v2"):
+    with pytest.raises(ValueError, match=r"valid names are: .*mobilenet_v2"):
         models.build("mobilenet_v3")
 
 

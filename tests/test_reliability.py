@@ -216,7 +216,7 @@ def test_a_full_disk_during_a_save_keeps_the_old_checkpoint(tmp_path, monkeypatc
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
     monkeypatch.setattr(torch, "save", full)
-    with pytest.raises(ValueError, match="could not write the checkpoint .*No space left on device"):
+    with pytest.raises(ValueError, match=r"could not write the checkpoint .*No space left on device"):
         train.fit(model, small_dataset(), epochs=2, out_dir=tmp_path, resume=tmp_path / "last.pt", **FIT)
     assert (tmp_path / "last.pt").read_bytes() == before
     assert not [p for p in tmp_path.iterdir() if p.name.endswith(files.TEMP_SUFFIX) or p.name == ".lock"]

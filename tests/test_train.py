@@ -7,6 +7,7 @@ seconds; one test trains a real model of the course for a few batches.
 from __future__ import annotations
 
 import copy
+import itertools
 import math
 import warnings
 
@@ -134,8 +135,8 @@ def test_schedule_shapes(schedule):
     top = f.index(max(f))
     rising, falling = f[: top + 1], f[top:]
     assert abs(top - warmup) <= 1  # the peak at the end of the warm-up
-    assert all(a < b for a, b in zip(rising, rising[1:], strict=False))
-    assert all(a > b for a, b in zip(falling, falling[1:], strict=False))
+    assert all(a < b for a, b in itertools.pairwise(rising))
+    assert all(a > b for a, b in itertools.pairwise(falling))
     assert max(f) == pytest.approx(1.0, abs=1e-3)
     assert f[-1] < 0.01
     # Warm-up starts low: linearly from 1/(warmup + 1) for cosine, from 1/25 for one-cycle.
@@ -302,7 +303,7 @@ def test_checkpoints_are_weights_only_complete_and_atomic(ds, tmp_path):
 
 def test_checkpoint_of_another_architecture_is_refused(ds, tmp_path):
     train.fit(tiny(), ds, epochs=1, out_dir=tmp_path, **SETTINGS)
-    with pytest.raises(ValueError, match="tiny.*other_net|other_net.*tiny"):
+    with pytest.raises(ValueError, match=r"tiny.*other_net|other_net.*tiny"):
         train.fit(tiny(name="other_net"), ds, epochs=1, resume=tmp_path / "last.pt", **SETTINGS)
     with pytest.raises(ValueError, match="tiny"):
         train.fit(tiny(channels=6), ds, epochs=1, resume=tmp_path / "last.pt", **SETTINGS)
@@ -482,6 +483,6 @@ def test_a_model_of_the_course_trains_and_reloads(tmp_path):
     reloaded = train.load_model(tmp_path / "last.pt")
     assert type(reloaded) is type(model) and reloaded.variant == "cifar"
     assert weights_equal(reloaded, model)
-    with pytest.raises(ValueError, match="mobilenet_v2.*width 0.5|width 0.5.*mobilenet_v2"):
+    with pytest.raises(ValueError, match=r"mobilenet_v2.*width 0.5|width 0.5.*mobilenet_v2"):
         other = models.build("mobilenet_v2", num_classes=NUM_CLASSES, width_mult=0.5, variant="cifar")
         train.fit(other, ds, resume=tmp_path / "last.pt", **SETTINGS)

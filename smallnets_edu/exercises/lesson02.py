@@ -180,7 +180,8 @@ def check_fire_module(fn: Callable[[int, int, int, int], nn.Module] | None) -> F
     )
 
 
-def _judge_fire(name: str, case: tuple[int, int, int, int], module: object) -> Feedback | None:
+# One branch per hint a learner can get: splitting it would scatter the hints.
+def _judge_fire(name: str, case: tuple[int, int, int, int], module: object) -> Feedback | None:  # noqa: C901
     """What is wrong with the learner's module for one shape, or None if it computes the package's Fire."""
     m, s, e1, e3 = case
     if not isinstance(module, nn.Module):

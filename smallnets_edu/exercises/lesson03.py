@@ -125,7 +125,8 @@ def check_separable_block(make_block: object) -> Feedback:
     )
 
 
-def _judge_block(call: str, case: tuple[int, int, int, int], block: object) -> Feedback | None:
+# One branch per hint a learner can get: splitting it would scatter the hints.
+def _judge_block(call: str, case: tuple[int, int, int, int], block: object) -> Feedback | None:  # noqa: C901
     """What is wrong with the learner's block for one case (``call`` shows it), or None if it is right."""
     m, n, stride, side = case
     if not isinstance(block, nn.Module):

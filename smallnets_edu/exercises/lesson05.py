@@ -79,7 +79,7 @@ def check_inverted_residual(make_block: object) -> Feedback:
     name = getattr(make_block, "__name__", "your block")
 
     def passed() -> Feedback:
-        cin, cout, stride, t, side = BLOCK_CASES[0]
+        cin, cout, stride, t, _side = BLOCK_CASES[0]
         ref = cost.profile(InvertedResidual(cin, cout, stride, t), 56, in_channels=cin)
         return Feedback.correct(
             f"Your block matches MobileNetV2's on all {len(BLOCK_CASES)} cases: layers, widths, stride, "
@@ -107,7 +107,8 @@ def check_inverted_residual(make_block: object) -> Feedback:
     )
 
 
-def _judge_block(call: str, case: tuple[int, int, int, int, int], block: object) -> Feedback | None:
+# One branch per hint a learner can get: splitting it would scatter the hints.
+def _judge_block(call: str, case: tuple[int, int, int, int, int], block: object) -> Feedback | None:  # noqa: C901
     """What is wrong with the learner's block for one case (``call`` shows it), or None if it is right."""
     cin, cout, stride, t, side = case
     if not isinstance(block, nn.Module):

@@ -164,6 +164,7 @@ def block_formula(
     c_out: int,
     size: int,
     dm: int,
+    *,
     bottleneck: int | None = None,
     pooled: bool = True,
     reduce_kernel: tuple[int, int] = (1, 2),

@@ -60,7 +60,7 @@ class InvertedResidual(nn.Module):
         super().__init__()
         if stride not in (1, 2):
             raise ValueError(f"a MobileNetV2 block has stride 1 or 2, got {stride}")
-        hidden = int(round(in_channels * expansion))
+        hidden = round(in_channels * expansion)
         self.in_channels, self.out_channels = in_channels, out_channels
         self.stride, self.hidden = stride, hidden
         self.use_residual = stride == 1 and in_channels == out_channels

@@ -243,7 +243,7 @@ class Showdown:
 
     def __repr__(self) -> str:
         widths = [max(len(h), *(len(row[i]) for row in self.rows())) for i, h in enumerate(self.header())]
-        line = lambda cells: "  ".join(c.rjust(w) for c, w in zip(cells, widths, strict=True))  # noqa: E731
+        line = lambda cells: "  ".join(c.rjust(w) for c, w in zip(cells, widths, strict=True))
         return "\n".join([self.caption(), line(self.header()), *map(line, self.rows())])
 
     def fits(

@@ -168,7 +168,7 @@ def guideline_g1(
         configs.append({"ratio": r, "c1": c1, "c2": round(base * base / c1)})
 
     def make(ratio, c1, c2):
-        pair = lambda: nn.Sequential(nn.Conv2d(c1, c2, 1, bias=False), nn.Conv2d(c2, c1, 1, bias=False))  # noqa: E731
+        pair = lambda: nn.Sequential(nn.Conv2d(c1, c2, 1, bias=False), nn.Conv2d(c2, c1, 1, bias=False))
         return _stack(pair, blocks), torch.randn(1, c1, size, size)
 
     def extra(ratio, c1, c2):
@@ -198,7 +198,7 @@ def guideline_g2(
     configs = [{"groups": g, "channels": g * int(base * math.sqrt(g) / g)} for g in groups]
 
     def make(groups, channels):
-        conv = lambda: nn.Conv2d(channels, channels, 1, groups=groups, bias=False)  # noqa: E731
+        conv = lambda: nn.Conv2d(channels, channels, 1, groups=groups, bias=False)
         return _stack(conv, blocks), torch.randn(1, channels, size, size)
 
     def extra(groups, channels):
@@ -236,10 +236,10 @@ def guideline_g3(
     def make(layout, fragments):
         k = fragments
         if layout == "parallel":
-            block = lambda: _Parallel([nn.Conv2d(channels, channels // k, 1, bias=False) for _ in range(k)])  # noqa: E731
+            block = lambda: _Parallel([nn.Conv2d(channels, channels // k, 1, bias=False) for _ in range(k)])
             return _stack(block, blocks), torch.randn(1, channels, size, size)
         width = max(1, round(channels / math.sqrt(k)))
-        block = lambda: nn.Sequential(*[nn.Conv2d(width, width, 1, bias=False) for _ in range(k)])  # noqa: E731
+        block = lambda: nn.Sequential(*[nn.Conv2d(width, width, 1, bias=False) for _ in range(k)])
         return _stack(block, blocks), torch.randn(1, width, size, size)
 
     def extra(layout, fragments):
