@@ -389,6 +389,52 @@ def accuracy_table(result: dict) -> str:
     return "\n".join(lines)
 
 
+# --------------------------------------------------------------------------------------------------
+# Learning curves at the laptop budget
+# --------------------------------------------------------------------------------------------------
+
+
+def laptop_curves(args: argparse.Namespace) -> dict:
+    """Each model trained by ``fit`` at the laptop budget on ``--dataset``: test accuracy per epoch."""
+    ds = load_dataset(args)
+    from smallnets_edu.train.cli import default_variant
+
+    variant = default_variant(int(ds.resolution))
+    rows = []
+    for name in args.models:
+        torch.manual_seed(0)
+        model = models.build(name, num_classes=ds.num_classes, width_mult=args.width, variant=variant)
+        show = not args.quiet
+        history = train.fit(
+            model, ds, budget="laptop", batch_size=args.batch_size, device=args.device, progress=show
+        )
+        seconds = sum(e["seconds"] for e in history.epochs)
+        rows.append({"model": name, "test_acc": history.column("test_acc"), "seconds": seconds})
+        print(f"{name}: best {history.best_test_acc:.1%} in {seconds:.0f} s", file=sys.stderr, flush=True)
+    return {
+        "device": args.device,
+        "threads": torch.get_num_threads(),
+        "torch": torch.__version__,
+        "dataset": f"{ds.name} ({ds.resolution}x{ds.resolution}, {ds.num_classes} classes)",
+        "budget": "laptop",
+        "width_mult": args.width,
+        "rows": rows,
+    }
+
+
+def curves_table(result: dict) -> str:
+    lines = [
+        f"Laptop budget, {result['dataset']}, {result['device']} ({result['threads']} threads):",
+        "",
+        "| model | test accuracy after each epoch | training time |",
+        "|---|---|---:|",
+    ]
+    for r in result["rows"]:
+        accs = " / ".join(f"{100 * a:.1f}" for a in r["test_acc"])
+        lines.append(f"| {r['model']} | {accs}% | {r['seconds']:.0f} s |")
+    return "\n".join(lines)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--models", nargs="+", default=None, help="default: every registered model")
@@ -410,6 +456,9 @@ def main(argv: list[str] | None = None) -> int:
         help="fit against the plain loop for the same wall time on --dataset, test accuracy of each",
     )
     parser.add_argument(
+        "--laptop-curves", action="store_true", help="fit at the laptop budget: test accuracy per epoch"
+    )
+    parser.add_argument(
         "--seconds", type=float, default=120.0, help="training time per run (time to accuracy)"
     )
     parser.add_argument("--seeds", type=int, default=3, help="runs per model (time to accuracy)")
@@ -427,7 +476,11 @@ def main(argv: list[str] | None = None) -> int:
         models.info(name)  # unknown names fail before any timing
     if args.threads:
         torch.set_num_threads(args.threads)
-    if args.time_to_accuracy:
+    if args.laptop_curves:
+        result = laptop_curves(args)
+        table = curves_table(result)
+        out = args.out or RESULTS / "train_laptop_curves.json"
+    elif args.time_to_accuracy:
         result = time_to_accuracy(args)
         table = accuracy_table(result)
         out = args.out or RESULTS / "train_time_to_accuracy.json"

@@ -74,3 +74,14 @@ def test_cifar100_many_classes(bench, tmp_path, monkeypatch):
     result = run(bench, tmp_path, "--dataset", "cifar100", "--data-dir", str(tmp_path / "data"))
     check_rows(result, 100)
     assert result["variant"] == "cifar"
+
+
+def test_laptop_curves_on_an_image_folder(bench, tmp_path, capsys):
+    write_image_folder(tmp_path / "images")
+    out = tmp_path / "curves.json"
+    argv = ["--laptop-curves", "--models", "squeezenet1_1", "--width", "0.25", "--batch-size", "12"]
+    argv += ["--dataset", "imagefolder", "--data-dir", str(tmp_path / "images"), "--resolution", "32"]
+    assert bench.main([*argv, "--quiet", "--out", str(out)]) == 0
+    (row,) = json.loads(out.read_text())["rows"]
+    assert row["model"] == "squeezenet1_1" and len(row["test_acc"]) == 5  # the laptop budget's epochs
+    assert "| squeezenet1_1 |" in capsys.readouterr().out
