@@ -177,19 +177,21 @@ def measure(
     refresh: bool = False,
     progress: bool = False,
     directory: str | os.PathLike | None = None,
+    sizes: Iterable[int] | None = None,
 ) -> dict[str, Any]:
     """Train ``name`` as the showdown does, deploy it five ways (and per-tensor int8), measure; cached.
 
     Returns JSON-able results: ``accuracy``, ``size`` and ``latency`` (``{resolution: seconds}``) keyed
     by :func:`key`, plus ``notes`` (exporter fallbacks), ``weight_errors`` per layer kind, and the
-    network's parameters and MACs at each resolution.
+    network's parameters and MACs at each resolution. ``sizes``: the resolutions to time (default
+    :func:`resolutions` of the budget; 32, the training resolution, is always included).
     """
     from .. import train
     from ..showdown import training_settings
     from .runtimes import calibration_batches
 
     b = _budget(budget)
-    res = resolutions(b)
+    res = tuple(sorted({TRAIN_RESOLUTION, *(resolutions(b) if sizes is None else sizes)}))
     settings = {
         "model": name,
         "dataset": _dataset_id(dataset),
@@ -394,11 +396,13 @@ def run(
     refresh: bool = False,
     progress: bool = False,
     directory: str | os.PathLike | None = None,
+    sizes: Iterable[int] | None = None,
 ) -> DeployStudy:
     """:func:`measure` every network of :func:`networks` (or ``names``); a :class:`DeployStudy`.
 
     ``dataset`` defaults to ``data.for_lesson("cifar10")``, which falls back to the offline shapes with a
     notice. Everything measured before with the same settings on this machine comes from the cache.
+    ``sizes``: the resolutions to time, as for :func:`measure`.
     """
     from .. import data
 
@@ -410,7 +414,9 @@ def run(
     for name in chosen:
         models.info(name)  # a clear error for an unknown name
     results = {
-        name: measure(name, dataset, budget=b, refresh=refresh, progress=progress, directory=directory)
+        name: measure(
+            name, dataset, budget=b, refresh=refresh, progress=progress, directory=directory, sizes=sizes
+        )
         for name in chosen
     }
     return DeployStudy(
@@ -418,7 +424,7 @@ def run(
         b.name,
         str(getattr(dataset, "name", "?")),
         machine(),
-        resolutions(b),
+        tuple(int(r) for r in next(iter(results.values()))["macs"]) if results else resolutions(b),
         cached=cache_stats["hits"] - before["hits"],
         measured=cache_stats["misses"] - before["misses"],
     )
