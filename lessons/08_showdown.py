@@ -806,8 +806,9 @@ print(showdown.cache_dir())
 #   operations (G4). Each costs time without costing MACs.
 # - Choose with the device in mind, and measure there.
 #
-# This is the last lesson. You can now read a small network's paper, rebuild its table, count its cost,
-# train it, time it, and say where its time goes.
+# You can now read a small network's paper, rebuild its table, count its cost, train it, time it, and
+# say where its time goes. One step remains between a trained network and a phone: lesson 09 folds its
+# BatchNorm, quantizes it to 8 bits, exports it to ONNX and times it in a real inference runtime.
 
 # %% [markdown]
 # ## Exercises

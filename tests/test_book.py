@@ -97,11 +97,8 @@ def test_every_local_link_resolves_to_a_file_of_the_site(site):
         for tag, attrs in _tags(page):
             for name in ("href", "src"):
                 url = attrs.get(name)
-                if (
-                    not url
-                    or (tag == "a"
-                    and name == "href"
-                    and urlsplit(url).scheme in {"http", "https", "mailto"})
+                if not url or (
+                    tag == "a" and name == "href" and urlsplit(url).scheme in {"http", "https", "mailto"}
                 ):
                     continue
                 parts = urlsplit(url)
