@@ -44,6 +44,7 @@ from .studies.contest import (
     TRAINING_OVERRIDES,
     Result,
     Showdown,
+    dataset_id,
     latencies,
     model_colour,
     run,

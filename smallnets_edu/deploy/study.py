@@ -30,6 +30,7 @@ import torch
 from .. import budget as budget_mod
 from .. import cost, models
 from ..studies.cache import cache_dir, cache_stats, cached, machine
+from ..studies.contest import dataset_id, training_settings
 from .fold import compare_fold, fold_batchnorm
 from .quantize import backend, errors_by_kind, quantize, weight_errors
 from .runtimes import CONFIGS, LABELS, deploy, evaluate, latency
@@ -139,21 +140,8 @@ def fold_study(
 # --------------------------------------------------------------------------------------------------
 
 
-def _dataset_id(dataset: Any) -> dict[str, Any]:
-    return {
-        "name": str(getattr(dataset, "name", "?")),
-        "train": len(dataset.train),
-        "test": len(dataset.test),
-        "resolution": int(dataset.resolution),
-        "classes": int(dataset.num_classes),
-        "fallback": bool(getattr(dataset, "notice", None)),
-    }
-
-
 def _evaluation_data(dataset: Any, b: budget_mod.Budget) -> Any:
     """The test images ``train.fit`` evaluates on with the showdown's settings (same subset, same seed)."""
-    from ..showdown import training_settings
-
     settings = {"train_size": b.train_size, "test_size": b.test_size, **training_settings(b)}
     n_train, n_test = len(dataset.train), len(dataset.test)
     want = [
@@ -187,14 +175,13 @@ def measure(
     :func:`resolutions` of the budget; 32, the training resolution, is always included).
     """
     from .. import train
-    from ..showdown import training_settings
     from .runtimes import calibration_batches
 
     b = _budget(budget)
     res = tuple(sorted({TRAIN_RESOLUTION, *(resolutions(b) if sizes is None else sizes)}))
     settings = {
         "model": name,
-        "dataset": _dataset_id(dataset),
+        "dataset": dataset_id(dataset),
         "budget": asdict(b),
         "overrides": training_settings(b),
         "resolutions": list(res),

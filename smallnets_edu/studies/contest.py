@@ -89,7 +89,8 @@ def training_settings(budget: str | budget_mod.Budget | None = None) -> dict[str
     return dict(TRAINING_OVERRIDES.get(_budget(budget).name, {}))
 
 
-def _dataset_id(dataset: Any) -> dict[str, Any]:
+def dataset_id(dataset: Any) -> dict[str, Any]:
+    """What a cache key records of a dataset: name, sizes, resolution, classes, offline fallback or not."""
     return {
         "name": str(getattr(dataset, "name", "?")),
         "train": len(dataset.train),
@@ -126,7 +127,7 @@ def training(
     for name in _names(names, "cifar"):
         settings = {
             "model": name,
-            "dataset": _dataset_id(dataset),
+            "dataset": dataset_id(dataset),
             "budget": asdict(b),
             "overrides": overrides,
             "seed": seed,
