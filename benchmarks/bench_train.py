@@ -395,22 +395,48 @@ def accuracy_table(result: dict) -> str:
 
 
 def laptop_curves(args: argparse.Namespace) -> dict:
-    """Each model trained by ``fit`` at the laptop budget on ``--dataset``: test accuracy per epoch."""
+    """Each model trained by ``fit`` at the laptop budget on ``--dataset`` with ``--seeds`` seeds.
+
+    Seed ``k`` sets both the model's initialisation and ``fit``'s data order and augmentation.
+    """
     ds = load_dataset(args)
     from smallnets_edu.train.cli import default_variant
 
     variant = default_variant(int(ds.resolution))
     rows = []
     for name in args.models:
-        torch.manual_seed(0)
-        model = models.build(name, num_classes=ds.num_classes, width_mult=args.width, variant=variant)
-        show = not args.quiet
-        history = train.fit(
-            model, ds, budget="laptop", batch_size=args.batch_size, device=args.device, progress=show
+        curves, seconds = [], []
+        for seed in range(args.seeds):
+            torch.manual_seed(seed)
+            model = models.build(name, num_classes=ds.num_classes, width_mult=args.width, variant=variant)
+            history = train.fit(
+                model,
+                ds,
+                budget="laptop",
+                batch_size=args.batch_size,
+                device=args.device,
+                progress=not args.quiet,
+                seed=seed,
+            )
+            curves.append(history.column("test_acc"))
+            seconds.append(sum(e["seconds"] for e in history.epochs))
+            print(
+                f"{name} seed {seed}: {curves[-1][-1]:.1%} in {seconds[-1]:.0f} s",
+                file=sys.stderr,
+                flush=True,
+            )
+        finals = [c[-1] for c in curves]
+        mean, std = _mean_std(finals)
+        rows.append(
+            {
+                "model": name,
+                "curves": curves,
+                "test_acc": [sum(c[e] for c in curves) / len(curves) for e in range(len(curves[0]))],
+                "final_mean": mean,
+                "final_std": std,
+                "seconds": sum(seconds) / len(seconds),
+            }
         )
-        seconds = sum(e["seconds"] for e in history.epochs)
-        rows.append({"model": name, "test_acc": history.column("test_acc"), "seconds": seconds})
-        print(f"{name}: best {history.best_test_acc:.1%} in {seconds:.0f} s", file=sys.stderr, flush=True)
     return {
         "device": args.device,
         "threads": torch.get_num_threads(),
@@ -418,20 +444,24 @@ def laptop_curves(args: argparse.Namespace) -> dict:
         "dataset": f"{ds.name} ({ds.resolution}x{ds.resolution}, {ds.num_classes} classes)",
         "budget": "laptop",
         "width_mult": args.width,
+        "seeds": args.seeds,
         "rows": rows,
     }
 
 
 def curves_table(result: dict) -> str:
+    seeds = result.get("seeds", 1)
     lines = [
-        f"Laptop budget, {result['dataset']}, {result['device']} ({result['threads']} threads):",
+        f"Laptop budget, {result['dataset']}, {result['device']} ({result['threads']} threads), "
+        f"{seeds} seed(s):",
         "",
-        "| model | test accuracy after each epoch | training time |",
-        "|---|---|---:|",
+        "| model | mean test accuracy after each epoch | final (mean ± sd) | training time |",
+        "|---|---|---:|---:|",
     ]
     for r in result["rows"]:
         accs = " / ".join(f"{100 * a:.1f}" for a in r["test_acc"])
-        lines.append(f"| {r['model']} | {accs}% | {r['seconds']:.0f} s |")
+        final = f"{100 * r['final_mean']:.1f} ± {100 * r['final_std']:.1f}%"
+        lines.append(f"| {r['model']} | {accs}% | {final} | {r['seconds']:.0f} s |")
     return "\n".join(lines)
 
 
@@ -461,7 +491,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--seconds", type=float, default=120.0, help="training time per run (time to accuracy)"
     )
-    parser.add_argument("--seeds", type=int, default=3, help="runs per model (time to accuracy)")
+    parser.add_argument(
+        "--seeds", type=int, default=3, help="runs per model (time to accuracy, laptop curves)"
+    )
     parser.add_argument(
         "--dataset", default="shapes", help="shapes (default), cifar10, cifar100, tinyimagenet or imagefolder"
     )

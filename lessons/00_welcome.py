@@ -144,8 +144,11 @@ budget.current()
 # * **CIFAR-10** and **CIFAR-100**: 60,000 colour images of 32×32 pixels in 10 or 100 classes;
 # * **Tiny-ImageNet**: 200 classes of 64×64 images, a small cousin of ImageNet;
 # * **your own images**: a folder with one sub-folder per class;
-# * **shapes**: a dataset the course draws itself (disks, rings, crosses, stripes... on cluttered,
-#   randomly coloured backgrounds), so that every lesson runs even without a network connection.
+# * **shapes**: a dataset the course draws itself (disks, targets, crosses, and patches of stripes,
+#   zigzags, checkerboards, dots and grids, in random colours on noisy backgrounds), so that every
+#   lesson runs even without a network connection. Colour says nothing about the class, and a linear
+#   model of the pixels stays near chance: only spatial features, what convolutions learn, tell the
+#   classes apart.
 #
 # Downloads are kept in one data folder: set `SMALLNETS_DATA` to choose it (the environment check above shows the current one). When a dataset's
 # host cannot be reached, the lessons say so and fall back to *shapes*, which needs no download.

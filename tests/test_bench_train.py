@@ -81,7 +81,11 @@ def test_laptop_curves_on_an_image_folder(bench, tmp_path, capsys):
     out = tmp_path / "curves.json"
     argv = ["--laptop-curves", "--models", "squeezenet1_1", "--width", "0.25", "--batch-size", "12"]
     argv += ["--dataset", "imagefolder", "--data-dir", str(tmp_path / "images"), "--resolution", "32"]
-    assert bench.main([*argv, "--quiet", "--out", str(out)]) == 0
+    assert bench.main([*argv, "--seeds", "2", "--quiet", "--out", str(out)]) == 0
     (row,) = json.loads(out.read_text())["rows"]
     assert row["model"] == "squeezenet1_1" and len(row["test_acc"]) == 5  # the laptop budget's epochs
+    assert len(row["curves"]) == 2 and all(len(c) == 5 for c in row["curves"])
+    finals = [c[-1] for c in row["curves"]]
+    assert row["final_mean"] == pytest.approx(sum(finals) / 2)
+    assert row["test_acc"][-1] == pytest.approx(row["final_mean"])
     assert "| squeezenet1_1 |" in capsys.readouterr().out

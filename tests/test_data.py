@@ -133,6 +133,27 @@ def test_shapes_colour_says_nothing_about_the_class_but_shape_does():
     assert balanced > 0.75, f"edge direction separates the stripes in only {balanced:.0%} of cases"
 
 
+def test_shapes_defeat_a_linear_classifier_on_the_pixels():
+    """Position, phase and colour vary, so a linear model of the pixels stays near chance (10%).
+
+    Ridge regression onto one-hot labels (closed form, the strongest of several penalties tried)
+    fits the training images but does not generalise: what separates the classes is local form.
+    """
+    x, y = shapes.generate(2000, 32, seed=0)
+    xt, yt = shapes.generate(1000, 32, seed=0, split="test")
+    flat = lambda imgs: imgs.double().flatten(1) / 255
+    train_x, test_x = flat(x), flat(xt)
+    centre = train_x.mean(0)
+    train_x, test_x = train_x - centre, test_x - centre
+    targets = torch.nn.functional.one_hot(y, 10).double()
+    gram = train_x.T @ train_x + 100.0 * torch.eye(train_x.shape[1], dtype=torch.float64)
+    weights = torch.linalg.solve(gram, train_x.T @ targets)
+    train_acc = ((train_x @ weights).argmax(1) == y).double().mean().item()
+    test_acc = ((test_x @ weights).argmax(1) == yt).double().mean().item()
+    assert train_acc > 0.5, f"the linear model should at least fit its training images, got {train_acc:.2f}"
+    assert test_acc < 0.25, f"a linear model of the pixels reaches {test_acc:.0%}; chance is 10%"
+
+
 def test_load_shapes_and_the_resolution_option(monkeypatch):
     monkeypatch.setattr(data, "SHAPES_SIZES", (200, 100))
     ds = data.load("shapes")
@@ -159,3 +180,22 @@ def test_shapes_dataset_generates_only_what_is_asked_and_matches_the_full_set():
     # Chunks of images are seeded by their index, so whole chunks at the start are identical.
     assert torch.equal(small.train.images[:256], full_train.images[:256])
     assert torch.equal(small.train.labels[:256], full_train.labels[:256])
+
+
+def test_shapes_blank_pictures_show_no_object(monkeypatch):
+    """With every picture blank (and no clutter or noise) only the background's smooth ramp is left."""
+    assert shapes._KNOBS["blank"] == pytest.approx(0.06)  # the ceiling the docs quote: 94.6%
+
+    def roughness(blank: float) -> torch.Tensor:
+        monkeypatch.setitem(shapes._KNOBS, "blank", blank)
+        monkeypatch.setitem(shapes._KNOBS, "lines", 0)
+        monkeypatch.setitem(shapes._KNOBS, "noise", 0.0)
+        x, _ = shapes.generate(200, 32, seed=1)
+        g = x.float()
+        second = g[:, :, 2:, :] - 2 * g[:, :, 1:-1, :] + g[:, :, :-2, :]  # zero on a linear ramp
+        unclipped = ((g > 0) & (g < 255)).float()  # a ramp clipped to [0, 255] bends where it clips
+        unclipped = unclipped[:, :, 2:, :] * unclipped[:, :, 1:-1, :] * unclipped[:, :, :-2, :]
+        return (second.abs() * unclipped).amax(dim=(1, 2, 3))
+
+    assert roughness(1.0).max() <= 2  # rounding to uint8 only
+    assert (roughness(0.0) > 20).all()  # every object has edges

@@ -15,7 +15,7 @@ import pytest
 import torch
 from torch import nn
 
-from smallnets_edu import data, models, train
+from smallnets_edu import budget, data, models, train
 from smallnets_edu.train import checkpoint
 from smallnets_edu.train.history import CONFUSION_FIGSIZE, CURVES_FIGSIZE, EPOCH_KEYS
 
@@ -114,6 +114,49 @@ def test_param_groups_exclude_batchnorm_and_biases_from_weight_decay():
     assert plain == {id(model[0].bias), id(model[1].weight), id(model[1].bias), id(model[3].bias)}
     opt = train.make_optimizer(model, lr=0.1, weight_decay=5e-4)
     assert all(g["nesterov"] and g["momentum"] == 0.9 for g in opt.param_groups)
+
+
+def test_head_lr_scale_gives_the_classifier_its_own_slower_groups():
+    model = models.build("squeezenet1_1", num_classes=10, width_mult=0.25, variant="cifar")
+    conv10 = model.classifier.conv10[0]
+    opt = train.make_optimizer(model, lr=0.1, weight_decay=5e-4, head_lr_scale=0.01)
+    rate = {id(p): g["lr"] for g in opt.param_groups for p in g["params"]}
+    decay = {id(p): g["weight_decay"] for g in opt.param_groups for p in g["params"]}
+    assert rate[id(conv10.weight)] == pytest.approx(0.001) and rate[id(conv10.bias)] == pytest.approx(0.001)
+    assert decay[id(conv10.weight)] == 5e-4 and decay[id(conv10.bias)] == 0.0
+    body = [p for p in model.features.parameters()]
+    assert all(rate[id(p)] == 0.1 for p in body)
+    assert opt.param_groups[0]["lr"] == 0.1  # the rate progress bars show is the body's
+    # Every parameter in exactly one group; the schedule scales both rates alike.
+    assert sorted(rate) == sorted(id(p) for p in model.parameters())
+    sched = train.make_scheduler(opt, total_steps=10, warmup_steps=0, schedule="cosine")
+    opt.step()
+    sched.step()
+    head_group = next(g for g in opt.param_groups if any(p is conv10.weight for p in g["params"]))
+    assert head_group["lr"] / opt.param_groups[0]["lr"] == pytest.approx(0.01)
+
+
+def test_published_squeezenets_ask_fit_for_a_slower_classifier_and_batchnorm_ones_do_not(tmp_path):
+    for classes, scale in ((10, 0.02), (100, 0.2), (200, 0.4), (500, 1.0), (1000, 1.0)):
+        model = models.build("squeezenet1_0", num_classes=classes, width_mult=0.25, variant="cifar")
+        assert model.recipe_defaults == {"lr_scale": 0.5, "head_lr_scale": pytest.approx(scale)}
+    with_bn = models.build("squeezenet1_1", num_classes=10, variant="cifar", batch_norm=True)
+    assert with_bn.recipe_defaults == {}
+    assert models.build("mobilenet_v1", num_classes=10, width_mult=0.25).recipe_defaults == {}
+    # fit applies the network's default, records it, and an explicit value wins.
+    ds = toy_dataset(size=32)
+    model = models.build("squeezenet1_1", num_classes=NUM_CLASSES, width_mult=0.25, variant="cifar")
+    hist = train.fit(
+        model, ds, budget="smoke", epochs=1, batch_size=16, progress=False, out_dir=str(tmp_path / "a")
+    )
+    assert hist.config["head_lr_scale"] == pytest.approx(2 * NUM_CLASSES / 1000)
+    assert hist.config["lr"] == pytest.approx(
+        budget.get("smoke").lr * 16 / budget.get("smoke").batch_size / 2
+    )
+    hist = train.fit(model, ds, budget="smoke", epochs=1, batch_size=16, progress=False, head_lr_scale=0.5)
+    assert hist.config["head_lr_scale"] == 0.5
+    with pytest.raises(ValueError, match="head_lr_scale"):
+        train.fit(model, ds, budget="smoke", epochs=1, progress=False, head_lr_scale=0)
 
 
 def lrs(schedule: str, total: int, warmup: int, peak: float = 1.0) -> list[float]:

@@ -223,7 +223,8 @@ class SmallNet(nn.Module):
     """What every model of the course is: ``features`` then ``classifier``, with an input-size check.
 
     ``min_resolution`` is the smallest input side the network accepts; a smaller input raises a
-    ValueError that names it, instead of a shape error from deep inside.
+    ValueError that names it, instead of a shape error from deep inside. ``recipe_defaults`` holds
+    training settings the network asks of ``train.fit`` (empty for most; see SqueezeNet).
     """
 
     def __init__(self, features: nn.Module, classifier: nn.Module, min_resolution: int) -> None:
@@ -231,6 +232,7 @@ class SmallNet(nn.Module):
         self.features = features
         self.classifier = classifier
         self.min_resolution = min_resolution
+        self.recipe_defaults: dict[str, float] = {}
 
     def check_input(self, x: torch.Tensor) -> None:
         if x.dim() != 4:

@@ -17,9 +17,11 @@ SqueezeNet has no BatchNorm: every convolution has a bias and a ReLU (``ConvBNAc
 The classifier is torchvision's arrangement: dropout 0.5, conv10 (1x1 to ``num_classes``), ReLU,
 global average pooling. ``batch_norm=True`` (not in the paper) is the recipe of the CIFAR SqueezeNets
 in common use: BatchNorm after every convolution but conv10 (the convolutions then drop their biases)
-and no ReLU on the class scores. Trained from scratch for a few epochs, the published network tends
-to stay at chance (its logits start near zero and the ReLU on them blocks the gradient of every
-negative one); with BatchNorm it learns.
+and no ReLU on the class scores. Trained from scratch at 10 classes with the rate every other network
+uses, the published network stays at chance (the ReLU on its class scores blocks the gradient of every
+negative one, and the large steps conv10 takes at few classes make them all negative); so it asks
+``train.fit`` for slower steps and a slower conv10 (:func:`published_recipe`), which changes the
+training, not the network. With BatchNorm it needs no such help.
 
 Variants (max-pools are 3x3/2 with ceil rounding, as Caffe and torchvision; final map for the
 variant's intended input size):
@@ -396,7 +398,28 @@ def _build(
     nn.init.zeros_(classifier.conv10[0].bias)
 
     pools = len(POOLS_AFTER[version])
-    return SmallNet(features, classifier, _min_resolution(kernel, stride, padding, pools))
+    net = SmallNet(features, classifier, _min_resolution(kernel, stride, padding, pools))
+    net.recipe_defaults = {} if batch_norm else published_recipe(num_classes)
+    return net
+
+
+def published_recipe(num_classes: int) -> dict[str, float]:
+    """What the published (BatchNorm-free) network asks of ``train.fit``: slower steps, slower conv10.
+
+    ``lr_scale``: half the budget's rate. Without BatchNorm nothing keeps the steps of 26 stacked
+    convolutions in scale; at the full rate the network stayed at chance in the ``laptop`` budget.
+
+    ``head_lr_scale``: conv10 learns at ``num_classes / 1000`` of the budget's rate (twice that of the
+    halved rate, at most 1). conv10 reads 512 non-negative, unnormalised channels, so one SGD step moves
+    a class score by the rate times a squared feature norm in the hundreds. The paper's recipe was tuned
+    at 1,000 classes, where each class's share of the error is about 1/1000; at 10 classes it is a
+    hundred times larger, and the same rate drives every class score below zero at every position
+    within the first epoch. The ReLU on the scores then passes no gradient at all and the network sits
+    at chance for good. The scaled rate gives the scores the step size they had at 1,000 classes.
+
+    Both change the training, not the network; an explicit ``lr`` or ``head_lr_scale`` wins.
+    """
+    return {"lr_scale": 0.5, "head_lr_scale": min(1.0, 2 * num_classes / 1000)}
 
 
 @register("squeezenet1_0", paper=PAPER)

@@ -64,6 +64,12 @@ def build_parser(prog: str = "python -m smallnets_edu train") -> argparse.Argume
     parser.add_argument("--epochs", type=int, default=None)
     parser.add_argument("--batch-size", type=int, default=None, help="global batch size (over all processes)")
     parser.add_argument("--lr", type=float, default=None, help="peak learning rate")
+    parser.add_argument(
+        "--head-lr-scale",
+        type=float,
+        default=None,
+        help="the classifier's rate relative to --lr (default: the network's own, 1 for most)",
+    )
     parser.add_argument("--schedule", choices=("cosine", "onecycle"), default=None)
     parser.add_argument("--budget", default=None, help="smoke, laptop, gpu or full")
     parser.add_argument("--out", default=None, help="folder for last.pt, best.pt and history.json")
@@ -218,6 +224,7 @@ def run(args: argparse.Namespace) -> int:
         epochs=args.epochs,
         batch_size=args.batch_size,
         lr=args.lr,
+        head_lr_scale=args.head_lr_scale,
         schedule=args.schedule,
         device=device,
         seed=args.seed,

@@ -20,26 +20,37 @@ MOMENTUM = 0.9
 ONECYCLE_WARMUP = 0.3  # fraction of the steps spent rising, unless warmup_epochs says otherwise
 
 
-def param_groups(model: nn.Module, weight_decay: float) -> list[dict[str, Any]]:
-    """Two groups: weights of convolutions and linear layers decay, BatchNorm and biases do not.
+def param_groups(
+    model: nn.Module, weight_decay: float, lr: float | None = None, head_lr_scale: float = 1.0
+) -> list[dict[str, Any]]:
+    """Weights of convolutions and linear layers decay, BatchNorm and biases do not.
 
-    Every parameter with one dimension or fewer is a bias or a BatchNorm scale/shift.
+    Every parameter with one dimension or fewer is a bias or a BatchNorm scale/shift. With
+    ``head_lr_scale`` other than 1, the parameters of ``model.classifier`` get their own groups whose
+    rate is ``lr * head_lr_scale`` (see :func:`smallnets_edu.models.squeezenet` for why a network may
+    ask for it); the schedule then scales every group's rate alike.
     """
-    decay: list[nn.Parameter] = []
-    no_decay: list[nn.Parameter] = []
+    head = set()
+    if head_lr_scale != 1.0 and isinstance(getattr(model, "classifier", None), nn.Module):
+        head = {id(p) for p in model.classifier.parameters()}
+    groups: dict[tuple[bool, bool], list[nn.Parameter]] = {}
     for p in model.parameters():
         if p.requires_grad:
-            (decay if p.ndim > 1 else no_decay).append(p)
-    groups = [
-        {"params": decay, "weight_decay": weight_decay},
-        {"params": no_decay, "weight_decay": 0.0},
-    ]
-    return [g for g in groups if g["params"]]
+            groups.setdefault((id(p) in head, p.ndim > 1), []).append(p)
+    out = []
+    for (in_head, decays), params in sorted(groups.items(), key=lambda kv: (kv[0][0], not kv[0][1])):
+        group: dict[str, Any] = {"params": params, "weight_decay": weight_decay if decays else 0.0}
+        if in_head and lr is not None:
+            group["lr"] = lr * head_lr_scale
+        out.append(group)
+    return out
 
 
-def make_optimizer(model: nn.Module, lr: float, weight_decay: float) -> torch.optim.SGD:
+def make_optimizer(
+    model: nn.Module, lr: float, weight_decay: float, head_lr_scale: float = 1.0
+) -> torch.optim.SGD:
     """SGD with Nesterov momentum 0.9 over :func:`param_groups`."""
-    groups = param_groups(model, weight_decay)
+    groups = param_groups(model, weight_decay, lr, head_lr_scale)
     if not groups:
         raise ValueError("the model has no trainable parameters")
     return torch.optim.SGD(groups, lr=lr, momentum=MOMENTUM, nesterov=True)

@@ -26,10 +26,18 @@ class Settings:
     train_size: int | None  # images per epoch (a fixed random subset); None: the whole training set
     test_size: int | None
     augment: bool | None  # random crop and flip; None: the loader's default
+    head_lr_scale: float = 1.0  # the classifier's rate relative to ``lr`` (a network's own default)
 
     @classmethod
-    def resolve(cls, budget: Budget, saved: dict[str, Any] | None, explicit: dict[str, Any]) -> Settings:
-        """Explicit values win, then the checkpoint being resumed, then the budget; every value checked."""
+    def resolve(
+        cls,
+        budget: Budget,
+        saved: dict[str, Any] | None,
+        explicit: dict[str, Any],
+        model_defaults: dict[str, Any] | None = None,
+    ) -> Settings:
+        """Explicit values win, then the checkpoint being resumed, then the network's own defaults
+        (``model.recipe_defaults``), then the budget; every value checked."""
         s: dict[str, Any] = {
             "epochs": budget.epochs,
             "batch_size": budget.batch_size,
@@ -41,7 +49,11 @@ class Settings:
             "schedule": "cosine",
             "augment": None,
             "lr": None,  # scaled from the budget's, below
+            "head_lr_scale": 1.0,
         }
+        defaults = dict(model_defaults or {})
+        lr_scale = number("lr_scale", defaults.pop("lr_scale", 1.0), 0.0, low_open=True)
+        s.update({k: v for k, v in defaults.items() if k in s})
         s.update({k: saved[k] for k in s if saved and k in saved})
         s.update({k: v for k, v in explicit.items() if v is not None})
         epochs, batch_size = positive_int("epochs", s["epochs"]), positive_int("batch_size", s["batch_size"])
@@ -50,7 +62,8 @@ class Settings:
         if s["lr"] is None:
             # The budget's rate is tuned for its batch size; scale it linearly with the batch
             # (Goyal et al., 2017) so changing only batch_size keeps the recipe sensible.
-            s["lr"] = budget.lr * batch_size / budget.batch_size
+            # A network may ask for a fraction of it (``lr_scale`` in its ``recipe_defaults``).
+            s["lr"] = budget.lr * batch_size / budget.batch_size * lr_scale
         if s["warmup_epochs"] is None:
             s["warmup_epochs"] = (
                 budget.warmup_epochs if s["schedule"] == "cosine" else ONECYCLE_WARMUP * epochs
@@ -70,6 +83,7 @@ class Settings:
             train_size=None if s["train_size"] is None else positive_int("train_size", s["train_size"]),
             test_size=None if s["test_size"] is None else positive_int("test_size", s["test_size"]),
             augment=s["augment"],
+            head_lr_scale=number("head_lr_scale", s["head_lr_scale"], 0.0, low_open=True),
         )
 
     def to_dict(self) -> dict[str, Any]:
