@@ -314,9 +314,10 @@ table(
 #   (exercise 2 counts them).
 # - **Accuracy**: what 8 bits cost can only be seen on a trained network. **At the `smoke` budget** every
 #   network has seen one batch of images, its accuracy is near chance (10%), and a point up or down is
-#   noise. At `laptop` the showdown's short training (2 epochs of 4,096 images) still leaves most
-#   networks near chance on the offline *shapes* data; the `gpu` budget, or CIFAR-10 on disk with a long
-#   run, gives numbers to compare. On trained ImageNet networks, Krishnamoorthi (2018) found
+#   noise. At `laptop` the showdown's short training (2 epochs of 4,096 images) leaves the networks
+#   partly trained, the slow starters (MobileNet v1, the published SqueezeNets) close to chance, so
+#   compare float and int8 network by network rather than across networks; the `gpu` budget, or
+#   CIFAR-10 on disk with a long run, gives numbers to compare. On trained ImageNet networks, Krishnamoorthi (2018) found
 #   post-training quantization with per-channel weight scales within a few points of float, and
 #   per-tensor weights much worse for the MobileNets, whose depthwise layers are the reason.
 #
