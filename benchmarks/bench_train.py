@@ -435,6 +435,8 @@ def laptop_curves(args: argparse.Namespace) -> dict:
                 "final_mean": mean,
                 "final_std": std,
                 "seconds": sum(seconds) / len(seconds),
+                "optimizer": history.config["optimizer"],
+                "lr": history.config["lr"],
             }
         )
     return {
@@ -455,13 +457,15 @@ def curves_table(result: dict) -> str:
         f"Laptop budget, {result['dataset']}, {result['device']} ({result['threads']} threads), "
         f"{seeds} seed(s):",
         "",
-        "| model | mean test accuracy after each epoch | final (mean ± sd) | training time |",
-        "|---|---|---:|---:|",
+        "| model | optimizer (peak rate) | mean test accuracy after each epoch | final (mean ± sd) "
+        "| training time |",
+        "|---|---|---|---:|---:|",
     ]
     for r in result["rows"]:
         accs = " / ".join(f"{100 * a:.1f}" for a in r["test_acc"])
         final = f"{100 * r['final_mean']:.1f} ± {100 * r['final_std']:.1f}%"
-        lines.append(f"| {r['model']} | {accs}% | {final} | {r['seconds']:.0f} s |")
+        recipe = f"{r.get('optimizer', 'sgd')} ({r['lr']:g})" if "lr" in r else "sgd"
+        lines.append(f"| {r['model']} | {recipe} | {accs}% | {final} | {r['seconds']:.0f} s |")
     return "\n".join(lines)
 
 

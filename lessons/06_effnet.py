@@ -822,7 +822,9 @@ for label, (kind, dm) in TRAINED.items():
     net = models.build("effnet", variant="cifar", num_classes=dataset.num_classes, **options)
     trained_cost[label] = cost.profile(net, dataset.resolution)
     print(f"{label} blocks: {trained_cost[label].summary()}")
-    histories[label] = train.fit(net, dataset, seed=0, lr=LEARNING_RATE, channels_last=True)
+    histories[label] = train.fit(
+        net, dataset, seed=0, optimizer="sgd", lr=LEARNING_RATE, channels_last=True
+    )
 
 # %% [markdown]
 # The learning curves of the EffNet network (`History.plot()`), then all three on one chart:

@@ -136,27 +136,52 @@ def test_head_lr_scale_gives_the_classifier_its_own_slower_groups():
     assert head_group["lr"] / opt.param_groups[0]["lr"] == pytest.approx(0.01)
 
 
-def test_published_squeezenets_ask_fit_for_a_slower_classifier_and_batchnorm_ones_do_not(tmp_path):
-    for classes, scale in ((10, 0.02), (100, 0.2), (200, 0.4), (500, 1.0), (1000, 1.0)):
+def test_adamw_is_a_choice_with_its_own_rate_and_decoupled_decay(ds):
+    model = tiny()
+    opt = train.make_optimizer(model, lr=3e-4, weight_decay=0.05, optimizer="adamw")
+    assert isinstance(opt, torch.optim.AdamW)
+    decays = sorted({g["weight_decay"] for g in opt.param_groups})
+    assert decays == [0.0, 0.05]  # BatchNorm and biases still do not decay
+    with pytest.raises(ValueError, match="optimizer must be one of sgd, adamw"):
+        train.make_optimizer(model, lr=0.1, weight_decay=0.0, optimizer="adam")
+    b = budget.get("smoke")
+    quiet = {"budget": "smoke", "device": "cpu", "progress": False}
+    hist = train.fit(tiny(), ds, **quiet, optimizer="adamw", batch_size=32)
+    assert hist.config["optimizer"] == "adamw"
+    assert hist.config["lr"] == pytest.approx(train.recipe.ADAMW_LR * 32 / b.batch_size)
+    assert hist.config["weight_decay"] == train.recipe.ADAMW_WEIGHT_DECAY
+    # An explicit decay wins; SGD keeps the budget's.
+    hist = train.fit(tiny(), ds, **quiet, optimizer="adamw", weight_decay=0.1)
+    assert hist.config["weight_decay"] == 0.1
+    hist = train.fit(tiny(), ds, budget="smoke", device="cpu", progress=False)
+    assert (hist.config["optimizer"], hist.config["weight_decay"]) == ("sgd", b.weight_decay)
+    with pytest.raises(ValueError, match="optimizer must be one of"):
+        train.fit(tiny(), ds, budget="smoke", device="cpu", progress=False, optimizer="rmsprop")
+
+
+def test_networks_without_shortcuts_ask_fit_for_adamw_and_the_others_do_not():
+    for classes in (10, 100, 200):
         model = models.build("squeezenet1_0", num_classes=classes, width_mult=0.25, variant="cifar")
-        assert model.recipe_defaults == {"lr_scale": 0.5, "head_lr_scale": pytest.approx(scale)}
+        assert model.recipe_defaults == {"optimizer": "adamw", "lr_scale": 0.1}
     with_bn = models.build("squeezenet1_1", num_classes=10, variant="cifar", batch_norm=True)
     assert with_bn.recipe_defaults == {}
-    assert models.build("mobilenet_v1", num_classes=10, width_mult=0.25).recipe_defaults == {}
+    for name in ("mobilenet_v1", "fd_mobilenet", "effnet"):
+        net = models.build(name, num_classes=10, width_mult=0.5, variant="cifar")
+        assert net.recipe_defaults == {"optimizer": "adamw"}
+    for name in ("mobilenet_v2", "shufflenet_v1"):
+        assert models.build(name, num_classes=10, width_mult=0.5, variant="cifar").recipe_defaults == {}
     # fit applies the network's default, records it, and an explicit value wins.
     ds = toy_dataset(size=32)
     model = models.build("squeezenet1_1", num_classes=NUM_CLASSES, width_mult=0.25, variant="cifar")
-    hist = train.fit(
-        model, ds, budget="smoke", epochs=1, batch_size=16, progress=False, out_dir=str(tmp_path / "a")
-    )
-    assert hist.config["head_lr_scale"] == pytest.approx(2 * NUM_CLASSES / 1000)
-    assert hist.config["lr"] == pytest.approx(
-        budget.get("smoke").lr * 16 / budget.get("smoke").batch_size / 2
-    )
-    hist = train.fit(model, ds, budget="smoke", epochs=1, batch_size=16, progress=False, head_lr_scale=0.5)
-    assert hist.config["head_lr_scale"] == 0.5
-    with pytest.raises(ValueError, match="head_lr_scale"):
-        train.fit(model, ds, budget="smoke", epochs=1, progress=False, head_lr_scale=0)
+    smoke = budget.get("smoke")
+    hist = train.fit(model, ds, budget="smoke", epochs=1, batch_size=16, progress=False)
+    assert hist.config["optimizer"] == "adamw"
+    assert hist.config["lr"] == pytest.approx(train.recipe.ADAMW_LR * 16 / smoke.batch_size * 0.1)
+    hist = train.fit(model, ds, budget="smoke", epochs=1, batch_size=16, progress=False, optimizer="sgd")
+    assert hist.config["optimizer"] == "sgd"
+    assert hist.config["lr"] == pytest.approx(smoke.lr * 16 / smoke.batch_size * 0.1)
+    hist = train.fit(model, ds, budget="smoke", epochs=1, batch_size=16, progress=False, lr=0.01)
+    assert (hist.config["optimizer"], hist.config["lr"]) == ("adamw", 0.01)
 
 
 def lrs(schedule: str, total: int, warmup: int, peak: float = 1.0) -> list[float]:
@@ -373,6 +398,8 @@ def test_checkpoint_of_another_architecture_is_refused(ds, tmp_path):
         ({"device": "tpu"}, "device"),
         ({"amp": "fp8"}, "amp"),
         ({"batch_size": 1000}, "smaller than one batch"),
+        ({"head_lr_scale": 0}, "head_lr_scale"),
+        ({"optimizer": "adam"}, "optimizer must be one of sgd, adamw"),
     ],
 )
 def test_bad_settings_raise_clear_errors(ds, kwargs, message):

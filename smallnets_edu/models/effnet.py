@@ -34,7 +34,7 @@ import torch
 from torch import nn
 
 from ..blocks import ConvBNAct, DepthwiseSeparable, depthwise, make_divisible, pointwise
-from ._registry import SmallNet, register
+from ._registry import NO_SHORTCUT_RECIPE, SmallNet, register
 from .shufflenet_v1 import ShuffleUnit
 
 # The EffNet block, layer by layer, as the paper describes it (Keras port for the layer order).
@@ -173,7 +173,9 @@ def build_effnet(
     # rows / columns, so n blocks need 2**n pixels. MobileNet and ShuffleNet blocks downsample with
     # padded 3x3 windows (ceil(n / 2)), which run on a single pixel.
     min_resolution = 2 ** len(NETWORK_CHANNELS[variant]) if block == "effnet" else 1
-    return SmallNet(features, classifier, min_resolution=min_resolution)
+    net = SmallNet(features, classifier, min_resolution=min_resolution)
+    net.recipe_defaults = dict(NO_SHORTCUT_RECIPE)  # every block kind alike, so lesson 06 compares blocks
+    return net
 
 
 # The paper compares networks on CIFAR-10, SVHN and GTSRB; the course quotes none of those figures.

@@ -34,7 +34,7 @@ import math
 from torch import nn
 
 from ..blocks import ConvBNAct, DepthwiseSeparable
-from ._registry import SmallNet, register
+from ._registry import NO_SHORTCUT_RECIPE, SmallNet, register
 
 # FD-MobileNet Table 1 (as built by the authors' code, qinzheng93/FD-MobileNet):
 # (layer, output channels, stride, output side for a 224x224 input).
@@ -188,4 +188,6 @@ def build_fd_mobilenet(
     else:
         nn.init.normal_(fc.weight, std=math.sqrt(2.0 / max(num_classes, PAPER_CLASSES)))
     nn.init.zeros_(fc.bias)
-    return SmallNet(features, classifier, min_resolution=1)
+    net = SmallNet(features, classifier, min_resolution=1)
+    net.recipe_defaults = dict(NO_SHORTCUT_RECIPE)
+    return net

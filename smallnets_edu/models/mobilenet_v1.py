@@ -30,7 +30,7 @@ from __future__ import annotations
 from torch import nn
 
 from ..blocks import ConvBNAct, DepthwiseSeparable
-from ._registry import SmallNet, register
+from ._registry import NO_SHORTCUT_RECIPE, SmallNet, register
 
 # MobileNet Table 1: MobileNet Body Architecture, one row per layer as printed:
 # (type, stride, filter shape, input size). The paper prints the 512-channel pair once with "5x";
@@ -251,4 +251,6 @@ def build_mobilenet_v1(
             nn.init.zeros_(module.bias)
     nn.init.normal_(classifier[-1].weight, 0.0, 0.01)
     nn.init.zeros_(classifier[-1].bias)
-    return SmallNet(features, classifier, min_resolution=1)
+    net = SmallNet(features, classifier, min_resolution=1)
+    net.recipe_defaults = dict(NO_SHORTCUT_RECIPE)
+    return net

@@ -68,9 +68,15 @@ def build_parser(prog: str = "python -m smallnets_edu train") -> argparse.Argume
         "--head-lr-scale",
         type=float,
         default=None,
-        help="the classifier's rate relative to --lr (default: the network's own, 1 for most)",
+        help="the classifier's rate relative to --lr (default 1)",
     )
     parser.add_argument("--schedule", choices=("cosine", "onecycle"), default=None)
+    parser.add_argument(
+        "--optimizer",
+        choices=("sgd", "adamw"),
+        default=None,
+        help="default: the network's own (AdamW for the published SqueezeNets), else SGD",
+    )
     parser.add_argument("--budget", default=None, help="smoke, laptop, gpu or full")
     parser.add_argument("--out", default=None, help="folder for last.pt, best.pt and history.json")
     parser.add_argument("--resume", default=None, metavar="CKPT", help="continue from a last.pt")
@@ -225,6 +231,7 @@ def run(args: argparse.Namespace) -> int:
         batch_size=args.batch_size,
         lr=args.lr,
         head_lr_scale=args.head_lr_scale,
+        optimizer=args.optimizer,
         schedule=args.schedule,
         device=device,
         seed=args.seed,

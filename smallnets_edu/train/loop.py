@@ -71,6 +71,7 @@ def fit(
     test_size: int | None = None,
     augment: bool | None = None,
     head_lr_scale: float | None = None,
+    optimizer: str | None = None,
 ) -> History:
     """Train ``model`` on ``data`` and return its :class:`History`.
 
@@ -79,8 +80,10 @@ def fit(
     scaled by ``batch_size / budget.batch_size``. ``schedule`` is ``"cosine"`` (warm-up then cosine, the
     default) or ``"onecycle"`` (warm-up over 30% of the steps unless ``warmup_epochs`` is given).
     ``train_size`` / ``test_size`` train and evaluate on a fixed random subset (the budget's sizes).
-    ``head_lr_scale`` multiplies the classifier's rate; a network may set its own default in
-    ``model.recipe_defaults`` (the published SqueezeNets do, see :mod:`smallnets_edu.models.squeezenet`).
+    ``head_lr_scale`` multiplies the classifier's rate. ``optimizer`` is ``"sgd"`` (Nesterov momentum)
+    or ``"adamw"`` (its own rate and decay unless ``lr`` / ``weight_decay`` are given; see
+    :mod:`smallnets_edu.train.recipe`). A network may set its own defaults for any of these in
+    ``model.recipe_defaults``: the networks without shortcuts ask for AdamW.
 
     The model is moved to ``device`` (default: CUDA GPU, Apple GPU, else CPU) and stays there.
     ``channels_last`` defaults to on for CUDA and the CPU (off on MPS); ``amp`` (mixed precision)
@@ -108,6 +111,7 @@ def fit(
     explicit = {"epochs": epochs, "batch_size": batch_size, "lr": lr, "weight_decay": weight_decay}
     explicit.update(label_smoothing=label_smoothing, schedule=schedule, warmup_epochs=warmup_epochs)
     explicit.update(train_size=train_size, test_size=test_size, augment=augment, head_lr_scale=head_lr_scale)
+    explicit.update(optimizer=optimizer)
     defaults = getattr(model, "recipe_defaults", None)
     settings = Settings.resolve(budget, saved["config"] if saved else None, explicit, defaults)
     place = Placement.choose(device, channels_last, amp, settings.batch_size)
@@ -239,7 +243,9 @@ class Run:
                 f"the training set ({len(data.train.labels)} images) is smaller than one batch of "
                 f"{settings.batch_size}; use a smaller batch_size or a larger train_size"
             )
-        self.optimizer = make_optimizer(model, settings.lr, settings.weight_decay, settings.head_lr_scale)
+        self.optimizer = make_optimizer(
+            model, settings.lr, settings.weight_decay, settings.head_lr_scale, settings.optimizer
+        )
         self.scheduler = make_scheduler(
             self.optimizer,
             settings.epochs * self.steps_per_epoch,

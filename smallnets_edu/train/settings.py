@@ -6,7 +6,7 @@ import math
 from dataclasses import asdict, dataclass, fields
 from typing import TYPE_CHECKING, Any
 
-from .recipe import ONECYCLE_WARMUP, SCHEDULES
+from .recipe import ADAMW_LR, ADAMW_WEIGHT_DECAY, ONECYCLE_WARMUP, OPTIMIZERS, SCHEDULES
 
 if TYPE_CHECKING:
     from ..budget import Budget
@@ -27,6 +27,7 @@ class Settings:
     test_size: int | None
     augment: bool | None  # random crop and flip; None: the loader's default
     head_lr_scale: float = 1.0  # the classifier's rate relative to ``lr`` (a network's own default)
+    optimizer: str = "sgd"  # or "adamw"; runs saved before the choice existed trained with SGD
 
     @classmethod
     def resolve(
@@ -41,7 +42,7 @@ class Settings:
         s: dict[str, Any] = {
             "epochs": budget.epochs,
             "batch_size": budget.batch_size,
-            "weight_decay": budget.weight_decay,
+            "weight_decay": None,  # depends on the optimizer, resolved below
             "label_smoothing": budget.label_smoothing,
             "warmup_epochs": None,  # depends on the schedule, resolved below
             "train_size": budget.train_size,
@@ -50,6 +51,7 @@ class Settings:
             "augment": None,
             "lr": None,  # scaled from the budget's, below
             "head_lr_scale": 1.0,
+            "optimizer": "sgd",
         }
         defaults = dict(model_defaults or {})
         lr_scale = number("lr_scale", defaults.pop("lr_scale", 1.0), 0.0, low_open=True)
@@ -59,11 +61,17 @@ class Settings:
         epochs, batch_size = positive_int("epochs", s["epochs"]), positive_int("batch_size", s["batch_size"])
         if s["schedule"] not in SCHEDULES:
             raise ValueError(f"schedule must be one of {', '.join(SCHEDULES)}, got {s['schedule']!r}")
+        if s["optimizer"] not in OPTIMIZERS:
+            raise ValueError(f"optimizer must be one of {', '.join(OPTIMIZERS)}, got {s['optimizer']!r}")
+        adamw = s["optimizer"] == "adamw"
         if s["lr"] is None:
             # The budget's rate is tuned for its batch size; scale it linearly with the batch
             # (Goyal et al., 2017) so changing only batch_size keeps the recipe sensible.
             # A network may ask for a fraction of it (``lr_scale`` in its ``recipe_defaults``).
-            s["lr"] = budget.lr * batch_size / budget.batch_size * lr_scale
+            peak = ADAMW_LR if adamw else budget.lr
+            s["lr"] = peak * batch_size / budget.batch_size * lr_scale
+        if s["weight_decay"] is None:
+            s["weight_decay"] = ADAMW_WEIGHT_DECAY if adamw else budget.weight_decay
         if s["warmup_epochs"] is None:
             s["warmup_epochs"] = (
                 budget.warmup_epochs if s["schedule"] == "cosine" else ONECYCLE_WARMUP * epochs
@@ -84,6 +92,7 @@ class Settings:
             test_size=None if s["test_size"] is None else positive_int("test_size", s["test_size"]),
             augment=s["augment"],
             head_lr_scale=number("head_lr_scale", s["head_lr_scale"], 0.0, low_open=True),
+            optimizer=s["optimizer"],
         )
 
     def to_dict(self) -> dict[str, Any]:
