@@ -154,6 +154,17 @@ def test_training_is_cached_per_network_and_dataset(fake_fit, tmp_path):
     assert len(fake_fit) == 2, "training on another dataset must not reuse the shapes result"
 
 
+def test_training_is_measured_again_when_a_network_asks_for_another_recipe(fake_fit, tmp_path, monkeypatch):
+    from smallnets_edu.models import _registry
+
+    showdown.training(["effnet"], _Dataset(), budget="smoke", directory=tmp_path)
+    showdown.training(["effnet"], _Dataset(), budget="smoke", directory=tmp_path)
+    assert len(fake_fit) == 1
+    monkeypatch.setitem(_registry.NO_SHORTCUT_RECIPE, "optimizer", "sgd")
+    showdown.training(["effnet"], _Dataset(), budget="smoke", directory=tmp_path)
+    assert len(fake_fit) == 2, "a result trained under the old recipe must not be reused"
+
+
 def test_run_puts_it_together(fake_latency, fake_fit, tmp_path):
     result = showdown.run(["squeezenet1_1", "effnet"], dataset=_Dataset(), budget="smoke", directory=tmp_path)
     assert result.names == ["squeezenet1_1", "effnet"]

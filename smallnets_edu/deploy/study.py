@@ -30,7 +30,7 @@ import torch
 from .. import budget as budget_mod
 from .. import cost, models
 from ..studies.cache import cache_dir, cache_stats, cached, machine
-from ..studies.contest import dataset_id, training_settings
+from ..studies.contest import dataset_id, network_recipe, training_settings
 from .fold import compare_fold, fold_batchnorm
 from .quantize import backend, errors_by_kind, quantize, weight_errors
 from .runtimes import CONFIGS, LABELS, deploy, evaluate, latency
@@ -184,6 +184,7 @@ def measure(
         "dataset": dataset_id(dataset),
         "budget": asdict(b),
         "overrides": training_settings(b),
+        "recipe": network_recipe(name, dataset.num_classes),
         "resolutions": list(res),
         "calibration_images": calibration_size(b),
         "versions": versions(),

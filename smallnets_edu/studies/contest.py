@@ -89,6 +89,12 @@ def training_settings(budget: str | budget_mod.Budget | None = None) -> dict[str
     return dict(TRAINING_OVERRIDES.get(_budget(budget).name, {}))
 
 
+def network_recipe(name: str, num_classes: int) -> dict[str, Any]:
+    """What a cache key records of the training a network asks for (its ``recipe_defaults``), so that
+    results trained before a network's recipe changed are measured again."""
+    return dict(models.build(name, num_classes=num_classes, variant="cifar").recipe_defaults)
+
+
 def dataset_id(dataset: Any) -> dict[str, Any]:
     """What a cache key records of a dataset: name, sizes, resolution, classes, offline fallback or not.
 
@@ -138,6 +144,7 @@ def training(
             "dataset": dataset_id(dataset),
             "budget": asdict(b),
             "overrides": overrides,
+            "recipe": network_recipe(name, dataset.num_classes),
             "seed": seed,
             "device": device,
         }
