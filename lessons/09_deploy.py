@@ -398,7 +398,7 @@ deployed.plot()
 # - **Channels-last** helps eager PyTorch on some networks, whose convolution kernels prefer it.
 # - **8 bits are not automatically faster.** Integer kernels win on dense 1x1 convolutions that move
 #   many bytes; on the course's machine (the README's benchmark section) ONNX Runtime int8 ran MobileNet
-#   and FD-MobileNet about three times faster than ONNX Runtime fp32, but ShuffleNet, the SqueezeNets
+#   and FD-MobileNet two to three times faster than ONNX Runtime fp32, but ShuffleNet, the SqueezeNets
 #   and EffNet slower. Their graphs hold what breaks an int8 graph into pieces: concatenations
 #   (SqueezeNet's Fire modules, ShuffleNet's stride-2 units), whose inputs must share one scale; grouped
 #   convolutions and the channel shuffle, with less tuned int8 kernels; EffNet's BatchNorms and
