@@ -47,6 +47,7 @@ from .studies.contest import (
     dataset_id,
     latencies,
     model_colour,
+    network_recipe,
     run,
     training,
     training_settings,
