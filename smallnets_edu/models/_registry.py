@@ -224,20 +224,20 @@ def build_meta(name: str, **kwargs: Any) -> nn.Module:
 # input (Yang et al. 2019, "A mean field theory of batch normalization"): at initialisation MobileNet
 # v1's first convolution has a gradient 5x its weights' norm, ShuffleNet's 0.1x. One SGD rate cannot
 # suit both ends of such a network; AdamW sizes every weight's step by that weight's own gradients.
-# Measured at the laptop budget on the offline set (seed 0; the README has three seeds): MobileNet v1
-# 26% with SGD (rates 0.05-0.2, longer warm-up, gradient clipping, other initialisations alike), 73.5%
-# with AdamW; EffNet 82% -> 89%; FD-MobileNet 73% -> 68%, within its seed spread, kept for a like-for-
-# like comparison with MobileNet v1 (lesson 07). The networks with shortcuts learn fast with SGD.
+# Measured at the laptop budget on the offline set, mean of three seeds (README): MobileNet v1 33% with
+# SGD (rates 0.05-0.2, longer warm-up, gradient clipping, other initialisations no better), 70% with
+# AdamW; EffNet 82% -> 89%; FD-MobileNet 73% -> 66%, a few points lower, kept for a like-for-like
+# comparison with MobileNet v1 (lesson 07). The networks with shortcuts learn fast with SGD.
 NO_SHORTCUT_RECIPE: dict[str, float | str] = {"optimizer": "adamw"}
 
 
 class SmallNet(nn.Module):
     """What every model of the course is: ``features`` then ``classifier``, with an input-size check.
 
-        ``min_resolution`` is the smallest input side the network accepts; a smaller input raises a
-        ValueError that names it, instead of a shape error from deep inside. ``recipe_defaults`` holds
-        training settings the network asks of ``train.fit`` (``optimizer``, ``lr_scale``, ...; empty for the
-    networks with shortcuts, see MobileNet v1 and SqueezeNet for the others).
+    ``min_resolution`` is the smallest input side the network accepts; a smaller input raises a
+    ValueError that names it, instead of a shape error from deep inside. ``recipe_defaults`` holds
+    training settings the network asks of ``train.fit`` (``optimizer``, ``lr_scale``, ...): empty for
+    the networks with shortcuts; see ``NO_SHORTCUT_RECIPE`` and SqueezeNet for the others.
     """
 
     def __init__(self, features: nn.Module, classifier: nn.Module, min_resolution: int) -> None:
