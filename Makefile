@@ -69,7 +69,7 @@ book: install
 
 # Copies of the notebooks for learners (solution cells removed, checkers kept, outputs cleared): student/
 student: install
-	$(BIN)/python -m smallnets_edu.classroom student
+	$(BIN)/python -m smallnets_edu.student_copies student
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache build *.egg-info

@@ -2,7 +2,7 @@
 
 1. Assemble the sources in ``book/_build/src`` (or ``--src``): the pages of this folder, and the
    notebooks of ``notebooks/`` as ``lessons/NN_name.ipynb``. The notebooks themselves are never moved
-   or changed. In the copies, cells tagged ``solution`` are removed (see ``smallnets_edu.classroom``),
+   or changed. In the copies, cells tagged ``solution`` are removed (see ``smallnets_edu.student_copies``),
    and each explorer output (a widget view with a static PNG in the same display bundle) is split into
    the widget view and a static figure: myst-nb renders only the highest-priority type of a bundle (the
    widget view), so the split keeps a figure visible where the widget renderer cannot run.
@@ -30,7 +30,7 @@ WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
 STATIC_FIGURE_CLASS = "smallnets-static-figure"
 
-sys.path.insert(0, str(ROOT))  # smallnets_edu without an install (the build needs only its classroom module)
+sys.path.insert(0, str(ROOT))  # smallnets_edu without an install (the build needs only its student_copies module)
 
 
 def split_explorer_outputs(nb) -> int:
@@ -68,7 +68,7 @@ def split_explorer_outputs(nb) -> int:
 def prepare_notebook(source: Path, target: Path) -> None:
     import nbformat
 
-    from smallnets_edu.classroom import strip_solutions
+    from smallnets_edu.student_copies import strip_solutions
 
     nb = nbformat.read(source, as_version=4)
     strip_solutions(nb)

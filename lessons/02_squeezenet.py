@@ -46,7 +46,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from smallnets_edu import budget, compression, cost, models, paper, plots, widgets
+from smallnets_edu import budget, compression, cost, models, paper_figures, plots, widgets
 from smallnets_edu.display import diff, table
 from smallnets_edu.models import squeezenet
 
@@ -285,11 +285,11 @@ fig.tight_layout()
 # ## 4. Paper vs ours: parameters, arithmetic and megabytes
 #
 # SqueezeNet is quoted by many papers, and they count differently. Here every published figure of
-# `smallnets_edu.paper` for SqueezeNet 1.0 and 1.1 sits next to what our model computes at the same
+# `smallnets_edu.paper_figures` for SqueezeNet 1.0 and 1.1 sits next to what our model computes at the same
 # resolution:
 
 # %%
-entries = paper.figures("squeezenet1_0") + paper.figures("squeezenet1_1")
+entries = paper_figures.figures("squeezenet1_0") + paper_figures.figures("squeezenet1_1")
 rows = []
 for entry in entries:
     with torch.device("meta"):  # shapes only: counting costs milliseconds

@@ -44,7 +44,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from smallnets_edu import budget, cost, models, paper, plots, widgets
+from smallnets_edu import budget, cost, models, paper_figures, plots, widgets
 from smallnets_edu.display import diff, table
 from smallnets_edu.models import mobilenet_v1
 
@@ -390,7 +390,7 @@ explorer
 # %%
 SLIM = {
     (entry["width_mult"], entry["resolution"]): entry
-    for entry in paper.figures("mobilenet_v1")
+    for entry in paper_figures.figures("mobilenet_v1")
     if entry["source"] == "TF-slim mobilenet_v1 table"
 }
 rows = []
@@ -498,25 +498,25 @@ fig.tight_layout()
 # %%
 squeezenet = models.build("squeezenet1_0")  # real weights: only 1.2M of them
 # Table 9 prints SqueezeNet's cost as 1700 million Mult-Adds; the package's entry says why it stores 850M.
-entry = next(e for e in paper.figures("squeezenet1_0") if e["source"] == "MobileNet Table 9")
+entry = next(e for e in paper_figures.figures("squeezenet1_0") if e["source"] == "MobileNet Table 9")
 SQUEEZENET_TABLE_9 = {**entry, "macs": 1_700_000_000}  # as printed, to see what it means
 print(entry["note"])
 comparisons = [  # (what, paper entry, our network, resolution)
     (
         "Conv MobileNet (Table 4)",
-        paper.lookup("mobilenet_v1", 1.0, 224, separable=False),
+        paper_figures.lookup("mobilenet_v1", 1.0, 224, separable=False),
         build_meta(separable=False),
         224,
     ),
-    ("MobileNet (Table 4)", paper.lookup("mobilenet_v1", 1.0, 224), build_meta(), 224),
-    ("0.75 MobileNet (Table 5)", paper.lookup("mobilenet_v1", 0.75, 224), build_meta(0.75), 224),
+    ("MobileNet (Table 4)", paper_figures.lookup("mobilenet_v1", 1.0, 224), build_meta(), 224),
+    ("0.75 MobileNet (Table 5)", paper_figures.lookup("mobilenet_v1", 0.75, 224), build_meta(0.75), 224),
     (
         "Shallow MobileNet (Table 5)",
-        paper.lookup("mobilenet_v1", 1.0, 224, shallow=True),
+        paper_figures.lookup("mobilenet_v1", 1.0, 224, shallow=True),
         build_meta(shallow=True),
         224,
     ),
-    ("0.50 MobileNet-160 (Table 9)", paper.lookup("mobilenet_v1", 0.5, 160), build_meta(0.5), 160),
+    ("0.50 MobileNet-160 (Table 9)", paper_figures.lookup("mobilenet_v1", 0.5, 160), build_meta(0.5), 160),
     ("SqueezeNet (Table 9)", SQUEEZENET_TABLE_9, squeezenet, 227),
 ]
 rows = []

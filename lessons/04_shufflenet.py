@@ -47,7 +47,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from smallnets_edu import blocks, budget, cost, diagrams, models, paper, plots, widgets
+from smallnets_edu import blocks, budget, cost, diagrams, models, paper_figures, plots, widgets
 from smallnets_edu.display import diff, table
 from smallnets_edu.models import shufflenet_v1 as sn
 
@@ -455,7 +455,7 @@ def with_stem(groups, scale, stem):
 
 for s, stem, rule in ((0.25, 6, "linear"), (1.5, 36, "linear"), (2.0, 24, "fixed")):
     ours, other = shufflenet_cost(3, s).macs, cost.profile(with_stem(3, s, stem), 224).macs
-    published = paper.lookup("shufflenet_v1", s, 224, groups=3, shuffle=True)["macs"]
+    published = paper_figures.lookup("shufflenet_v1", s, 224, groups=3, shuffle=True)["macs"]
     print(
         f"{s:>4g}x, g = 3 (paper: {published / 1e6:3.0f}M)   "
         f"our stem, {sn.stem_channels(3, s):>2} ch: {ours / 1e6:5.1f}M ({diff(ours, published)})   "
@@ -471,7 +471,7 @@ for s, stem, rule in ((0.25, 6, "linear"), (1.5, 36, "linear"), (2.0, 24, "fixed
 # %%
 rows = []
 for g in sn.GROUPS:
-    published = paper.lookup("shufflenet_v1", 0.25, 224, groups=g, shuffle=True)["macs"]
+    published = paper_figures.lookup("shufflenet_v1", 0.25, 224, groups=g, shuffle=True)["macs"]
     released, linear = sn.stem_channels(g, 0.25), sn.make_divisible(sn.TABLE1_STEM_CHANNELS * 0.25, g)
     ours, other = shufflenet_cost(g, 0.25).macs, cost.profile(with_stem(g, 0.25, linear), 224).macs
     rows.append(
@@ -540,7 +540,7 @@ for g, s, r in ((8, 2.0, 160), (1, 0.25, 128), (3, 1.5, 192)):
 
 
 def published_macs(groups, scale):
-    entry = paper.lookup("shufflenet_v1", scale, 224, groups=groups, shuffle=True)
+    entry = paper_figures.lookup("shufflenet_v1", scale, 224, groups=groups, shuffle=True)
     return entry["macs"] if entry else None
 
 
@@ -602,7 +602,7 @@ explorer
 # ## 8. Paper vs ours
 #
 # Every figure the paper (and MobileNetV2's Table 4, which is where ShuffleNet's parameter counts come
-# from) publishes for a configuration our builder can make, beside our count. `paper.figures` holds the
+# from) publishes for a configuration our builder can make, beside our count. `paper_figures.figures` holds the
 # published numbers; ours are counted live. Parameters are counted the paper's way here (convolution and
 # FC weights and biases, no BatchNorm).
 
@@ -613,7 +613,7 @@ def cell(value, scale=1e6, digits=1):
 
 
 rows = []
-for entry in paper.figures("shufflenet_v1"):
+for entry in paper_figures.figures("shufflenet_v1"):
     if entry["macs"] is None:
         continue  # Table 3's rows: errors only (below)
     g, s, macs, params = entry["options"]["groups"], entry["width_mult"], entry["macs"], entry["params"]
@@ -654,7 +654,7 @@ rows = []
 for s in (1.0, 0.5, 0.25):
     cells = []
     for g in sn.GROUPS:
-        entry = paper.lookup("shufflenet_v1", s, 224, groups=g, shuffle=True)
+        entry = paper_figures.lookup("shufflenet_v1", s, 224, groups=g, shuffle=True)
         cells.append(f"{100 - entry['top1']:.1f} <small>({shufflenet_cost(g, s).macs / 1e6:.1f}M)</small>")
     rows.append([f"ShuffleNet {s:g}x"] + cells)
 table(["Table 2: top-1 error % (our MACs)"] + [f"g = {g}" for g in sn.GROUPS], rows)
@@ -673,8 +673,8 @@ table(["Table 2: top-1 error % (our MACs)"] + [f"g = {g}" for g in sn.GROUPS], r
 # %%
 rows = []
 for s, g in ((1.0, 3), (1.0, 8), (0.5, 3), (0.5, 8), (0.25, 3), (0.25, 8)):
-    off = paper.lookup("shufflenet_v1", s, 224, groups=g, shuffle=False)["top1"]
-    on = paper.lookup("shufflenet_v1", s, 224, groups=g, shuffle=True)["top1"]
+    off = paper_figures.lookup("shufflenet_v1", s, 224, groups=g, shuffle=False)["top1"]
+    on = paper_figures.lookup("shufflenet_v1", s, 224, groups=g, shuffle=True)["top1"]
     with_, without = shufflenet_cost(g, s), cost.profile(build_meta(g, s, shuffle=False), 224)
     same = "✓" if (with_.macs, with_.params) == (without.macs, without.params) else "✗"
     errors = [f"{100 - off:.1f}", f"{100 - on:.1f}", f"{on - off:+.1f}"]
@@ -771,7 +771,7 @@ def build_mobilenet(alpha):
 
 def table5(scale, groups):
     """ShuffleNet's own Table 5 entry (Table 1 quotes the 1x, g = 8 model at another figure)."""
-    entries = paper.figures("shufflenet_v1")
+    entries = paper_figures.figures("shufflenet_v1")
     return next(
         e
         for e in entries
@@ -794,7 +794,7 @@ def columns(name, entry, net, macs):
 
 rows = []
 for alpha, s, g in ((1.0, 2.0, 3), (0.75, 1.5, 3), (0.5, 1.0, 8), (0.25, 0.5, 4)):  # the paper's four pairs
-    mobilenet, shufflenet = paper.lookup("mobilenet_v1", alpha, 224), table5(s, g)
+    mobilenet, shufflenet = paper_figures.lookup("mobilenet_v1", alpha, 224), table5(s, g)
     mob_net = build_mobilenet(alpha)
     left = columns(f"{alpha} MobileNet-224", mobilenet, mob_net, cost.profile(mob_net, 224).macs)
     right = columns(f"ShuffleNet {s:g}x (g = {g})", shufflenet, build_meta(g, s), shufflenet_cost(g, s).macs)

@@ -52,7 +52,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from smallnets_edu import budget, cost, manifold, memory, models, paper, plots, widgets
+from smallnets_edu import budget, cost, memory, models, paper_figures, plots, relu_spiral, widgets
 from smallnets_edu.display import diff, table
 from smallnets_edu.models import mobilenet_v2
 from smallnets_edu.models.mobilenet_v2 import InvertedResidual
@@ -133,12 +133,12 @@ assert formula == profile.macs
 #
 # The paper's Figure 1 makes this visible. Take a 2-D spiral. Embed it into $n$ dimensions with a random
 # $n \times 2$ matrix $T$, apply a ReLU, and map it back to the plane with the pseudo-inverse $T^{+}$:
-# $x \mapsto T^{+}\,\mathrm{ReLU}(T x)$. Our version is in `smallnets_edu.manifold` (seeded, so the
+# $x \mapsto T^{+}\,\mathrm{ReLU}(T x)$. Our version is in `smallnets_edu.relu_spiral` (seeded, so the
 # picture is the same every time). The colour runs along the spiral, so you can follow where each arc
 # ends up.
 
 # %%
-fig = manifold.figure1(dims=manifold.FIGURE1_DIMS, seed=0)
+fig = relu_spiral.figure1(dims=relu_spiral.FIGURE1_DIMS, seed=0)
 
 # %% [markdown]
 # With $n = 2$ and $n = 3$, whole arcs of the spiral are squashed onto straight lines and corners: many
@@ -156,13 +156,13 @@ fig = manifold.figure1(dims=manifold.FIGURE1_DIMS, seed=0)
 
 # %%
 CURVE_DIMS = tuple(range(2, 31))
-curve = manifold.curve(CURVE_DIMS, seeds=100, points=200)
-spiral = manifold.spiral()
+curve = relu_spiral.curve(CURVE_DIMS, seeds=100, points=200)
+spiral = relu_spiral.spiral()
 
 
 @functools.lru_cache(maxsize=256)
 def trip(n, seed):
-    return manifold.round_trip(spiral, n, seed)
+    return relu_spiral.round_trip(spiral, n, seed)
 
 
 def spiral_readout(n, seed):
@@ -176,7 +176,7 @@ def spiral_readout(n, seed):
 
 def spiral_plot(n, seed):
     fig, (left, right) = plots.figure(9.0, 3.6, ncols=2)
-    manifold.draw(left, trip(n, seed))
+    relu_spiral.draw(left, trip(n, seed))
     right.plot(
         CURVE_DIMS, curve, "o-", color=plots.FAMILY_COLOURS["mobilenet_v2"], ms=3, label="mean of 100 T"
     )
@@ -317,7 +317,7 @@ table(
 # MobileNetV2's Table 4 quotes MobileNetV1 at 575M MAdds; the package stores the MobileNet paper's own
 # figures (569M), so this one row is typed in from Table 4.
 TABLE4_V1 = {"top1": 70.6, "params": 4.2e6, "macs": 575e6}
-table4 = {(e["name"], e["width_mult"]): e for e in paper.figures() if e["source"] == "MobileNetV2 Table 4"}
+table4 = {(e["name"], e["width_mult"]): e for e in paper_figures.figures() if e["source"] == "MobileNetV2 Table 4"}
 comparisons = [
     ("MobileNetV1", TABLE4_V1, build_meta("mobilenet_v1")),
     ("ShuffleNet (1.5)", table4["shufflenet_v1", 1.5], build_meta("shufflenet_v1", width_mult=1.5, groups=3)),
@@ -366,7 +366,7 @@ table(["network", "top-1 %", "params (paper)", "ours", "diff", "MAdds (paper)", 
 # class first) and prints whole millions.
 
 # %%
-slim = [e for e in paper.figures("mobilenet_v2") if e["source"] == "TF-slim"]
+slim = [e for e in paper_figures.figures("mobilenet_v2") if e["source"] == "TF-slim"]
 rows = []
 for e in slim:
     ours = memory.mobilenet_v2_cost(e["width_mult"], 6, e["resolution"], num_classes=1001)
@@ -415,7 +415,7 @@ ROW_LABELS = [
 def v2_readout(t, alpha, resolution):
     c = memory.mobilenet_v2_cost(alpha, t, resolution)
     base = memory.mobilenet_v2_cost(alpha, 6, resolution)
-    published = paper.lookup("mobilenet_v2", alpha, resolution, expansion=t) if t == 6 else None
+    published = paper_figures.lookup("mobilenet_v2", alpha, resolution, expansion=t) if t == 6 else None
     note = (
         f" · published ({published['source']}): {published['macs'] / 1e6:.0f}M MACs, {published['top1']}% top-1"
         if published
@@ -906,7 +906,7 @@ lesson05.check_streamed_memory(answer)
 # at random (independent Gaussian entries). Each row is active ($t_i \cdot x > 0$) with probability 1/2,
 # independently of the others, and the point is recoverable when at least two rows are active (two
 # random rows are never parallel). Write `p_recoverable(n)`, the probability that the point is
-# recoverable. The checker compares it with the share measured by `manifold.round_trip` over 400
+# recoverable. The checker compares it with the share measured by `relu_spiral.round_trip` over 400
 # random matrices, the curve of section 2.
 
 

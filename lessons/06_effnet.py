@@ -55,7 +55,7 @@ import torch.nn.functional as F
 from matplotlib.patches import Rectangle
 from torch import nn
 
-from smallnets_edu import blocks, budget, cost, diagrams, models, paper, plots, widgets
+from smallnets_edu import blocks, budget, cost, diagrams, models, paper_figures, plots, widgets
 from smallnets_edu.display import table
 from smallnets_edu.models import effnet
 
@@ -715,7 +715,7 @@ table(["first layer", "3×3 conv + 2×2 pool MACs", "replaced by", "MACs", "chan
 # %% [markdown]
 # ## 9. Paper vs ours
 #
-# The course keeps every published figure it quotes in `smallnets_edu.paper`. For EffNet that list is
+# The course keeps every published figure it quotes in `smallnets_edu.paper_figures`. For EffNet that list is
 # **empty**: the paper reports its comparison on CIFAR-10, SVHN and GTSRB (a baseline network and the
 # three-block network with MobileNet, ShuffleNet and EffNet blocks), and the course quotes none of those
 # figures; it measures its own comparison of the blocks instead (section 10). What we can check here is
@@ -765,7 +765,7 @@ rows = [
     ],
 ]
 for label, (kind, dm) in CONFIGS.items():
-    published = paper.lookup("effnet", 1.0, 32, block=kind)
+    published = paper_figures.lookup("effnet", 1.0, 32, block=kind)
     p = network_cost(kind, 1.0, dm, 32)
     quoted = "not quoted" if published is None else f"{published['macs']:,} MACs"
     rows.append(
@@ -776,7 +776,7 @@ for label, (kind, dm) in CONFIGS.items():
             "measure, don't quote",
         ]
     )
-print(f"published EffNet figures in smallnets_edu.paper: {len(paper.figures('effnet'))}")
+print(f"published EffNet figures in smallnets_edu.paper_figures: {len(paper_figures.figures('effnet'))}")
 table(["", "paper", "ours (computed)", "note"], rows)
 
 # %% [markdown]

@@ -50,7 +50,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from smallnets_edu import budget, cost, models, paper, plots, widgets
+from smallnets_edu import budget, cost, models, paper_figures, plots, widgets
 from smallnets_edu.display import diff, table
 from smallnets_edu.models import fd_mobilenet, mobilenet_v1
 
@@ -276,8 +276,8 @@ table(["share of MACs (layers)"] + [f"{s}x{s}" if s > 1 else "FC" for s in STAGE
 # [osmr/imgclsmob](https://github.com/osmr/imgclsmob), lists parameters and a FLOP count for the three widths. Both, next to our profiles:
 
 # %%
-fd_published = [e for e in paper.figures("fd_mobilenet") if e["top1"] is not None]
-third_party = {e["width_mult"]: e for e in paper.figures("fd_mobilenet") if e["source"] == "osmr/imgclsmob"}
+fd_published = [e for e in paper_figures.figures("fd_mobilenet") if e["top1"] is not None]
+third_party = {e["width_mult"]: e for e in paper_figures.figures("fd_mobilenet") if e["source"] == "osmr/imgclsmob"}
 rows = []
 for entry in fd_published:
     width = entry["width_mult"]
@@ -411,7 +411,7 @@ for width, top1 in FD_TOP1.items():
     macs = profile_of("fd_mobilenet", width).macs
     alpha, mob_macs = equal_cost_alpha(macs)
     implied = top1 - PAPER_GAIN[width]
-    published = paper.lookup("mobilenet_v1", width / 2, 224)  # half the width: the paper's partner
+    published = paper_figures.lookup("mobilenet_v1", width / 2, 224)  # half the width: the paper's partner
     match = f"{published['top1']} ({published['source']})" if published else "none published"
     rows.append(
         [
@@ -458,7 +458,7 @@ print(
 # let us compare against that whole family:
 
 # %%
-SLIM = [e for e in paper.figures("mobilenet_v1") if e["source"] == "TF-slim mobilenet_v1 table"]
+SLIM = [e for e in paper_figures.figures("mobilenet_v1") if e["source"] == "TF-slim mobilenet_v1 table"]
 slim_macs = {(e["width_mult"], e["resolution"]): e for e in SLIM}
 slim_macs = {key: totals(chain_cost("mobilenet_v1", *key))[0] for key in slim_macs}
 slope, intercept = np.polyfit(np.log10(list(slim_macs.values())), [e["top1"] for e in SLIM], 1)

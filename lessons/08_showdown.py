@@ -42,7 +42,7 @@
 # %%
 import functools
 
-from smallnets_edu import budget, cost, models, paper, plots, showdown, widgets
+from smallnets_edu import budget, cost, models, paper_figures, plots, showdown, widgets
 from smallnets_edu.display import diff, table
 
 print(f"budget: {budget.current().name} (each training below reads the budget in force when it runs)")
@@ -63,7 +63,7 @@ for name, p in contestants.items():
     rows.append(
         [
             name,
-            paper.cite(name),
+            paper_figures.cite(name),
             f"{p.params:,}",
             f"{p.macs / 1e6:.1f}",
             f"{p.peak_activation_bytes / 1024:,.0f}",

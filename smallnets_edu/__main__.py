@@ -17,7 +17,7 @@ PROG = "python -m smallnets_edu"
 COMMANDS: dict[str, tuple[str, str]] = {
     "train": ("smallnets_edu.train.cli", "train a network and save checkpoints and learning curves"),
     "cost": ("smallnets_edu.cli_cost", "parameters, multiply-accumulates and latency of a network"),
-    "notebooks": ("smallnets_edu.course", "build (and optionally execute) the lesson notebooks"),
+    "notebooks": ("smallnets_edu.pairing", "build (and optionally execute) the lesson notebooks"),
 }
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import ast
 
-from . import cost, models, paper
+from . import cost, models, paper_figures
 from .cli_errors import guarded
 
 PROG = "python -m smallnets_edu cost"
@@ -67,7 +67,9 @@ def report(args: argparse.Namespace) -> int:
     print(prof.summary())
     print(f"parameters without BatchNorm: {cost.count_params(model, include_bn=False):,}")
     published = (
-        paper.lookup(args.name, args.width, resolution, **options) if args.variant == "imagenet" else None
+        paper_figures.lookup(args.name, args.width, resolution, **options)
+        if args.variant == "imagenet"
+        else None
     )
     if published:
         for key, unit in (("params", ""), ("macs", " MACs")):

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from smallnets_edu import course
+from smallnets_edu import pairing
 
 from .labserver import (
     CELLS_STATE,
@@ -36,14 +36,14 @@ playwright = pytest.importorskip(
 )
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts" / "browser"
-NOTEBOOKS = sorted(course.NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
+NOTEBOOKS = sorted(pairing.NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
 PANEL = ".jp-NotebookPanel:not(.lm-mod-hidden)"  # the notebook on show
 
 
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory):
     root = tmp_path_factory.mktemp("lab") / "course"
-    shutil.copytree(course.NOTEBOOKS, root, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+    shutil.copytree(pairing.NOTEBOOKS, root, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
     env = {"SMALLNETS_BUDGET": "smoke", "MPLBACKEND": "module://matplotlib_inline.backend_inline"}
     with jupyterlab(root, env=env) as server:
         yield server

@@ -64,7 +64,7 @@ def test_no_command_or_unknown_command_is_a_usage_error(capsys):
 
 
 @pytest.mark.parametrize(
-    ("command", "module"), [("cost", "smallnets_edu.cli_cost"), ("notebooks", "smallnets_edu.course")]
+    ("command", "module"), [("cost", "smallnets_edu.cli_cost"), ("notebooks", "smallnets_edu.pairing")]
 )
 def test_other_commands_are_dispatched_with_their_arguments(monkeypatch, command, module):
     received = []

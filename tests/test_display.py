@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from smallnets_edu import models, paper
+from smallnets_edu import models, paper_figures
 from smallnets_edu.display import diff, table
 
 
@@ -23,15 +23,15 @@ def test_diff_is_relative_to_the_published_number():
 
 @pytest.mark.parametrize("name", models.names())
 def test_every_model_has_a_short_citation(name):
-    text = paper.cite(name)
+    text = paper_figures.cite(name)
     assert " et al. 20" in text and "arXiv:" in text
     assert text.split(" et al.")[0] in models.info(name).paper
 
 
 def test_published_figures_come_from_every_family():
     families = {models.info(n).family.__name__ for n in models.names()}
-    assert {f["name"] for f in paper.figures()} <= set(models.names())
-    seen = {models.info(f["name"]).family.__name__ for f in paper.figures()}
+    assert {f["name"] for f in paper_figures.figures()} <= set(models.names())
+    seen = {models.info(f["name"]).family.__name__ for f in paper_figures.figures()}
     assert seen == families - {"smallnets_edu.models.effnet"}  # EffNet: no published figure is quoted
 
 

@@ -6,7 +6,7 @@ import pytest
 import torch
 from torch import nn
 
-from smallnets_edu import paper
+from smallnets_edu import paper_figures
 from smallnets_edu.exercises import Feedback
 from smallnets_edu.exercises import lesson03 as ex
 
@@ -36,7 +36,7 @@ def kind_macs(alpha: float, side: int, classes: int = 1000) -> dict[str, int]:
 def budget_truth(budget: int) -> tuple[float, int]:
     grid = {
         (e["width_mult"], e["resolution"]): e["top1"]
-        for e in paper.figures("mobilenet_v1")
+        for e in paper_figures.figures("mobilenet_v1")
         if e["source"] == "TF-slim mobilenet_v1 table"
     }
     assert len(grid) == 16

@@ -10,7 +10,7 @@ import pytest
 import torch
 from torch import nn
 
-from smallnets_edu import cost, models, paper
+from smallnets_edu import cost, models, paper_figures
 from smallnets_edu.models import fd_mobilenet
 
 # The authors' code: block channels and strides; stem 3x3/2 x32.
@@ -138,4 +138,4 @@ def test_published_figures():
     keys = {"name", "width_mult", "resolution", "options", "params", "macs", "top1", "source", "note"}
     assert all(set(e) == keys for e in fd_mobilenet.PUBLISHED)
     assert sorted(e["top1"] for e in fd_mobilenet.PUBLISHED if e["top1"]) == [45.1, 56.3, 65.3]
-    assert paper.lookup("fd_mobilenet", 0.25)["macs"] == 12_000_000
+    assert paper_figures.lookup("fd_mobilenet", 0.25)["macs"] == 12_000_000

@@ -11,7 +11,7 @@ import pytest
 import torch
 from torch import nn
 
-from smallnets_edu import cost, models, paper
+from smallnets_edu import cost, models, paper_figures
 from smallnets_edu.models import mobilenet_v1
 
 # Table 1 body: (output channels, stride) of the 13 separable blocks, last dw at stride 1.
@@ -254,5 +254,5 @@ def test_published_figures():
         _meta(width_mult=entry["width_mult"], **entry["options"])
     grid = [e for e in mobilenet_v1.PUBLISHED if e["source"] == "TF-slim mobilenet_v1 table"]
     assert len(grid) == 16
-    assert paper.lookup("mobilenet_v1", 1.0, 224, separable=False)["top1"] == 71.7
-    assert paper.lookup("mobilenet_v1", 0.5, 160)["top1"] == 60.2
+    assert paper_figures.lookup("mobilenet_v1", 1.0, 224, separable=False)["top1"] == 71.7
+    assert paper_figures.lookup("mobilenet_v1", 0.5, 160)["top1"] == 60.2

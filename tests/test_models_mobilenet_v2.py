@@ -10,7 +10,7 @@ import math
 import pytest
 import torch
 
-from smallnets_edu import cost, models, paper
+from smallnets_edu import cost, models, paper_figures
 from smallnets_edu.models.mobilenet_v2 import TABLE2_ROWS, InvertedResidual
 
 
@@ -137,9 +137,9 @@ def test_forward_backward_cifar():
 
 
 def test_published_figures():
-    assert paper.lookup("mobilenet_v2", 1.0, 224)["macs"] == 300_000_000
-    assert paper.lookup("mobilenet_v2", 0.35, 96)["top1"] == pytest.approx(45.5)
-    tv = [e for e in paper.figures("mobilenet_v2") if e["source"] == "torchvision"]
+    assert paper_figures.lookup("mobilenet_v2", 1.0, 224)["macs"] == 300_000_000
+    assert paper_figures.lookup("mobilenet_v2", 0.35, 96)["top1"] == pytest.approx(45.5)
+    tv = [e for e in paper_figures.figures("mobilenet_v2") if e["source"] == "torchvision"]
     assert tv and tv[0]["params"] == 3_504_872
 
 

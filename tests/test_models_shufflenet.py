@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from smallnets_edu import cost, models, paper
+from smallnets_edu import cost, models, paper_figures
 from smallnets_edu.blocks import ChannelShuffle
 from smallnets_edu.models.shufflenet_v1 import TABLE1_STAGE_CHANNELS, ShuffleUnit
 
@@ -165,10 +165,12 @@ def test_too_small_width_error():
 
 
 def test_published_figures():
-    entry = paper.lookup("shufflenet_v1", 2.0, 224, groups=3)
+    entry = paper_figures.lookup("shufflenet_v1", 2.0, 224, groups=3)
     assert entry["macs"] == 524_000_000 and entry["top1"] == pytest.approx(73.7)
-    assert paper.lookup("shufflenet_v1", 1.0, 224, groups=8, shuffle=False)["top1"] == pytest.approx(62.4)
-    for entry in paper.figures("shufflenet_v1"):
+    assert paper_figures.lookup("shufflenet_v1", 1.0, 224, groups=8, shuffle=False)["top1"] == pytest.approx(
+        62.4
+    )
+    for entry in paper_figures.figures("shufflenet_v1"):
         assert set(entry) >= {"name", "width_mult", "resolution", "options", "params", "macs", "top1"}
         assert entry["top1"] is None or 40 < entry["top1"] < 80
 

@@ -10,7 +10,7 @@ import pytest
 import torch
 from torch import nn
 
-from smallnets_edu import cost, models, paper
+from smallnets_edu import cost, models, paper_figures
 from smallnets_edu.models import squeezenet
 
 # Table 1, columns s1x1 / e1x1 / e3x3 for fire2 .. fire9.
@@ -253,8 +253,8 @@ def test_published_figures():
         assert set(entry) == keys
         assert entry["name"] in NAMES
         _meta(entry["name"], **entry["options"])  # every option the entry names is buildable
-    assert paper.lookup("squeezenet1_0", resolution=227, bypass="simple")["top1"] == 60.4
-    assert paper.lookup("squeezenet1_1", resolution=224)["params"] == 1_235_496
+    assert paper_figures.lookup("squeezenet1_0", resolution=227, bypass="simple")["top1"] == 60.4
+    assert paper_figures.lookup("squeezenet1_1", resolution=224)["params"] == 1_235_496
 
 
 @pytest.mark.parametrize("name", ["squeezenet1_0", "squeezenet1_1"])

@@ -3,7 +3,7 @@
 Each exercise's settings are module constants, so the lesson, the checker and the tests agree; the
 right answers are computed here, each time a checker runs, from :mod:`smallnets_edu.blocks`,
 :mod:`smallnets_edu.cost`, the MobileNet builder and the published figures in
-:mod:`smallnets_edu.paper`.
+:mod:`smallnets_edu.paper_figures`.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from collections.abc import Iterable
 import torch
 from torch import nn
 
-from .. import blocks, cost, models, paper
+from .. import blocks, cost, models, paper_figures
 from ._feedback import Feedback, as_number, checker, is_unanswered
 from .checks import check_function
 
@@ -311,7 +311,7 @@ def grid() -> dict[tuple[float, int], float]:
     """The sixteen published MobileNets: (width, resolution) -> published top-1 (TF-slim's table)."""
     return {
         (entry["width_mult"], entry["resolution"]): entry["top1"]
-        for entry in paper.figures("mobilenet_v1")
+        for entry in paper_figures.figures("mobilenet_v1")
         if entry["source"] == GRID_SOURCE
     }
 

@@ -3,7 +3,7 @@
 Each exercise's settings are module constants, so the lesson, the checker and the tests agree; the
 right answers are computed here, each time a checker runs, from
 :class:`~smallnets_edu.models.mobilenet_v2.InvertedResidual`, :mod:`smallnets_edu.cost`,
-:mod:`smallnets_edu.memory` and :mod:`smallnets_edu.manifold`.
+:mod:`smallnets_edu.memory` and :mod:`smallnets_edu.relu_spiral`.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from .. import cost, manifold, memory, models
+from .. import cost, memory, models, relu_spiral
 from ..models.mobilenet_v2 import InvertedResidual
 from ._feedback import Feedback, as_number, checker, is_unanswered
 from .checks import check_function, check_number
@@ -335,9 +335,9 @@ def check_streamed_memory(answer: object) -> Feedback:
 @functools.cache
 def measured_recoverable(dims: tuple[int, ...] = PROBABILITY_DIMS, seeds: int = PROBABILITY_SEEDS) -> tuple:
     """The share of recoverable points for each ``n``, averaged over ``seeds`` random matrices ``T``."""
-    points = manifold.spiral(64)
+    points = relu_spiral.spiral(64)
     return tuple(
-        float(np.mean([manifold.round_trip(points, n, s).recoverable_fraction for s in range(seeds)]))
+        float(np.mean([relu_spiral.round_trip(points, n, s).recoverable_fraction for s in range(seeds)]))
         for n in dims
     )
 

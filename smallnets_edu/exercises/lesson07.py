@@ -14,7 +14,7 @@ from collections.abc import Iterable
 import torch
 from torch import nn
 
-from .. import blocks, cost, models, paper
+from .. import blocks, cost, models, paper_figures
 from ..models import fd_mobilenet, mobilenet_v1
 from ._feedback import Feedback, as_number, checker, is_unanswered
 from .checks import first_mistake
@@ -279,11 +279,11 @@ def check_equal_resolution(answer: object) -> Feedback:
         )
         slim = {
             e["resolution"]: e["top1"]
-            for e in paper.figures("mobilenet_v1")
+            for e in paper_figures.figures("mobilenet_v1")
             if e["source"] == "TF-slim mobilenet_v1 table" and e["width_mult"] == 1.0
         }
         nearest = min(slim, key=lambda side: abs(side - r))
-        fd_top1 = paper.lookup("fd_mobilenet", 1.0, RESOLUTION)["top1"]
+        fd_top1 = paper_figures.lookup("fd_mobilenet", 1.0, RESOLUTION)["top1"]
         maps = ", ".join(map(str, sides))
         nearest_macs = mobilenet_macs_at(nearest) / 1e6
         return Feedback.correct(

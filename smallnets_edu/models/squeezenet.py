@@ -104,7 +104,7 @@ PAPER_1_1 = (
     PAPER + "; v1.1 from DeepScale's SqueezeNet release (conv1 3x3/2 x64, pools after conv1, fire3, fire5)"
 )
 
-# The paper's figures (and those of the releases and papers that quote it); keys in smallnets_edu.paper.
+# The paper's figures (and those of the releases and papers that quote it); keys in paper_figures.
 PUBLISHED: list[dict] = [
     {
         "name": "squeezenet1_0",

@@ -64,13 +64,13 @@ HEADLINE = (
 def published(name: str, width_mult: float = 1.0, resolution: int = 224, **options: Any) -> dict[str, Any]:
     """Everything the papers (and the references the course trusts) publish about one configuration.
 
-    Merges the entries of :func:`paper.figures` for exactly this configuration: for parameters, MACs and
-    top-1 each, the first entry that gives it, with its source. Missing figures are None.
+    Merges the entries of :func:`paper_figures.figures` for exactly this configuration: for parameters,
+    MACs and top-1 each, the first entry that gives it, with its source. Missing figures are None.
     """
-    from .. import paper
+    from .. import paper_figures
 
     out: dict[str, Any] = {"params": None, "macs": None, "top1": None, "sources": {}}
-    for entry in paper.figures(name):
+    for entry in paper_figures.figures(name):
         opts = entry.get("options", {})
         if (
             abs(entry["width_mult"] - width_mult) > 1e-9

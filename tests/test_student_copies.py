@@ -5,7 +5,7 @@ from __future__ import annotations
 import nbformat
 import pytest
 
-from smallnets_edu import classroom
+from smallnets_edu import student_copies
 
 WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
@@ -54,14 +54,14 @@ def _lesson() -> nbformat.NotebookNode:
 
 def test_student_copy_drops_solutions_keeps_checkers_and_markdown_and_clears_outputs():
     teacher = _lesson()
-    student = classroom.student_copy(teacher)
+    student = student_copies.student_copy(teacher)
 
     sources = [cell.source for cell in student.cells]
-    assert not any(classroom.is_solution(cell) for cell in student.cells)
+    assert not any(student_copies.is_solution(cell) for cell in student.cells)
     assert not any("3 * 16 * 32 * 32" in s or "Worked answer" in s for s in sources)
     assert "answer = None  # a number of MACs\nlesson99.check_macs(answer)" in sources
     assert [c.source for c in student.cells if c.cell_type == "markdown"] == [
-        c.source for c in teacher.cells if c.cell_type == "markdown" and not classroom.is_solution(c)
+        c.source for c in teacher.cells if c.cell_type == "markdown" and not student_copies.is_solution(c)
     ]
     for cell in student.cells:
         if cell.cell_type == "code":
@@ -75,8 +75,8 @@ def test_student_copy_drops_solutions_keeps_checkers_and_markdown_and_clears_out
 def test_a_checker_called_only_in_a_solution_cell_is_refused():
     nb = _lesson()
     nb.cells[3].source = "answer = None  # a number of MACs"  # the exercise cell lost its checker call
-    with pytest.raises(classroom.SolutionError, match=r"check_macs.*cells \[5\]"):
-        classroom.strip_solutions(nb)
+    with pytest.raises(student_copies.SolutionError, match=r"check_macs.*cells \[5\]"):
+        student_copies.strip_solutions(nb)
 
 
 def test_command_writes_valid_student_notebooks(tmp_path, capsys):
@@ -86,7 +86,7 @@ def test_command_writes_valid_student_notebooks(tmp_path, capsys):
     other = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("1")])
     nbformat.write(other, notebooks / "98_other.ipynb")
 
-    assert classroom.main(["student", "99", "--notebooks", str(notebooks), "--out", str(out)]) == 0
+    assert student_copies.main(["student", "99", "--notebooks", str(notebooks), "--out", str(out)]) == 0
     assert sorted(p.name for p in out.iterdir()) == ["99_lesson.ipynb"]
     assert "2 solution cell(s) removed" in capsys.readouterr().out
     written = nbformat.read(out / "99_lesson.ipynb", as_version=4)
@@ -94,9 +94,9 @@ def test_command_writes_valid_student_notebooks(tmp_path, capsys):
     assert len(written.cells) == 5
     assert not any(cell.get("outputs") for cell in written.cells)
 
-    assert classroom.main(["student", "--notebooks", str(notebooks), "--out", str(out)]) == 0
+    assert student_copies.main(["student", "--notebooks", str(notebooks), "--out", str(out)]) == 0
     assert sorted(p.name for p in out.iterdir()) == ["98_other.ipynb", "99_lesson.ipynb"]
-    assert classroom.main(["student", "42", "--notebooks", str(notebooks), "--out", str(out)]) == 2
+    assert student_copies.main(["student", "42", "--notebooks", str(notebooks), "--out", str(out)]) == 2
 
 
 def test_command_reports_a_broken_convention_without_writing(tmp_path, capsys):
@@ -105,6 +105,6 @@ def test_command_reports_a_broken_convention_without_writing(tmp_path, capsys):
     nb = _lesson()
     nb.cells[3].source = "answer = None"
     nbformat.write(nb, notebooks / "99_lesson.ipynb")
-    assert classroom.main(["student", "--notebooks", str(notebooks), "--out", str(out)]) == 1
+    assert student_copies.main(["student", "--notebooks", str(notebooks), "--out", str(out)]) == 1
     assert "99_lesson.ipynb" in capsys.readouterr().err
     assert not out.exists()

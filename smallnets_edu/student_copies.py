@@ -13,7 +13,7 @@ checkers, keep all markdown, and clear every output and the saved widget state, 
 notebooks fresh. A solution cell must not be the only place a checker is called: the copy would lose
 the checker, and ``student`` refuses with the cell to fix.
 
-``python -m smallnets_edu.classroom student`` writes ``student/NN_name.ipynb`` for every notebook in
+``python -m smallnets_edu.student_copies student`` writes ``student/NN_name.ipynb`` for every notebook in
 ``notebooks/`` (``make student`` runs it); pass lesson names or numbers to write only some.
 """
 
@@ -133,7 +133,7 @@ def _student(args) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m smallnets_edu.classroom", description=__doc__.split("\n")[0]
+        prog="python -m smallnets_edu.student_copies", description=__doc__.split("\n")[0]
     )
     commands = parser.add_subparsers(dest="command", required=True)
     student = commands.add_parser(
