@@ -26,7 +26,7 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_train import NUM_CLASSES, RESOLUTION, fit_speed, synthetic_dataset, warm_up
+from bench_train import NUM_CLASSES, RESOLUTION, fit_speed, markdown_table, synthetic_dataset, warm_up
 
 from smallnets_edu import cost, models
 
@@ -80,19 +80,23 @@ def measure(args: argparse.Namespace) -> dict:
 
 
 def table(result: dict) -> str:
-    lines = [
+    title = (
         f"cifar variants (32x32, 10 classes), CPU, {result['threads']} threads, torch {result['torch']}; "
-        f"latency at batch 1, training at batch {result['batch_size']}:",
-        "",
-        "| model | parameters | MACs | latency NCHW | latency channels-last | training images/s |",
-        "|---|---:|---:|---:|---:|---:|",
-    ]
-    for r in result["rows"]:
-        lines.append(
-            f"| {r['model']} | {r['params']:,} | {cost.human(r['macs'])} | {r['latency_ms_nchw']:.2f} ms "
-            f"| {r['latency_ms_channels_last']:.2f} ms | {r['train_images_per_second']:,.0f} |"
-        )
-    return "\n".join(lines)
+        f"latency at batch 1, training at batch {result['batch_size']}:"
+    )
+    columns = ["model", "parameters", "MACs", "latency NCHW", "latency channels-last", "training images/s"]
+    rows = (
+        [
+            r["model"],
+            f"{r['params']:,}",
+            cost.human(r["macs"]),
+            f"{r['latency_ms_nchw']:.2f} ms",
+            f"{r['latency_ms_channels_last']:.2f} ms",
+            f"{r['train_images_per_second']:,.0f}",
+        ]
+        for r in result["rows"]
+    )
+    return markdown_table(title, columns, rows)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -37,13 +37,16 @@ from smallnets_edu import budget, data, deploy, models
 from smallnets_edu.deploy import study
 
 RESULTS = Path(__file__).resolve().parent / "results"
-SHORT = {
-    ("pytorch", 32): "PyTorch fp32",
-    ("pytorch_channels_last", 32): "PyTorch fp32 CL",
-    ("pytorch", 8): "PyTorch int8",
-    ("onnxruntime", 32): "ORT fp32",
-    ("onnxruntime", 8): "ORT int8",
-}
+# Column headers: the package's deployment labels, abbreviated to fit ten columns.
+ABBREVIATIONS = {"ONNX Runtime": "ORT", "channels-last": "CL", " (FX)": ""}
+
+
+def short_label(runtime: str, bits: int) -> str:
+    """``"ORT int8"`` for ``deploy.label``'s ``"ONNX Runtime int8"``."""
+    text = deploy.label(runtime, bits)
+    for long, abbreviation in ABBREVIATIONS.items():
+        text = text.replace(long, abbreviation)
+    return text
 
 
 def measure(args: argparse.Namespace) -> dict:
@@ -87,7 +90,7 @@ def measure(args: argparse.Namespace) -> dict:
 
 def markdown(results: dict) -> str:
     labels = [deploy.label(rt, bits) for rt, bits in deploy.CONFIGS]
-    short = [SHORT[c] for c in deploy.CONFIGS]
+    short = [short_label(rt, bits) for rt, bits in deploy.CONFIGS]
     lines = [
         f"Batch-1 latency (ms) and size (KiB) at 32x32, {results['cpu']}, {results['threads']} thread(s), "
         f"torch {results['torch']}, onnxruntime {results['versions'].get('onnxruntime')}:",

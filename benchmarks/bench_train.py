@@ -35,6 +35,7 @@ import json
 import platform
 import sys
 import time
+from collections.abc import Iterable
 from pathlib import Path
 
 import torch
@@ -229,20 +230,27 @@ def speed(args: argparse.Namespace) -> dict:
     }
 
 
-def speed_table(result: dict) -> str:
-    lines = [
-        f"Training images/s, cifar variants, batch {result['batch_size']}, {result['device']} "
-        f"({result['threads']} threads, torch {result['torch']}, {result.get('clock', 'wall')} clock):",
-        "",
-        "| model | fit (default) | fit NCHW | fit channels-last | plain loop | fit / plain |",
-        "|---|---:|---:|---:|---:|---:|",
-    ]
-    for r in result["rows"]:
-        lines.append(
-            f"| {r['model']} | {r['fit']:,.0f} | {r['fit_nchw']:,.0f} | {r['fit_channels_last']:,.0f} "
-            f"| {r['plain']:,.0f} | {r['speedup']:.2f}x |"
-        )
+def markdown_table(title: str, columns: list[str], rows: Iterable[list[str]], left: int = 1) -> str:
+    """``title``, a blank line and a markdown table of ``rows`` (one list of cell texts each), the first
+    ``left`` columns aligned left and the rest right."""
+    rule = "|" + "---|" * left + "---:|" * (len(columns) - left)
+    lines = [title, "", "| " + " | ".join(columns) + " |", rule]
+    lines += ["| " + " | ".join(cells) + " |" for cells in rows]
     return "\n".join(lines)
+
+
+def speed_table(result: dict) -> str:
+    title = (
+        f"Training images/s, cifar variants, batch {result['batch_size']}, {result['device']} "
+        f"({result['threads']} threads, torch {result['torch']}, {result.get('clock', 'wall')} clock):"
+    )
+    columns = ["model", "fit (default)", "fit NCHW", "fit channels-last", "plain loop", "fit / plain"]
+    images_per_second = ("fit", "fit_nchw", "fit_channels_last", "plain")
+    rows = (
+        [r["model"], *(f"{r[key]:,.0f}" for key in images_per_second), f"{r['speedup']:.2f}x"]
+        for r in result["rows"]
+    )
+    return markdown_table(title, columns, rows)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -371,22 +379,27 @@ def time_to_accuracy(args: argparse.Namespace) -> dict:
 
 def accuracy_table(result: dict) -> str:
     where = f"{result['device']} ({result['threads']} threads, torch {result['torch']})"
-    lines = [
+    title = (
         f"Test accuracy at equal wall time (about {result['seconds']:.0f} s of training each), "
         f"{result['dataset']}, {result['variant']} variants, width {result['width_mult']:g}, batch "
-        f"{result['batch_size']}, mean ± std over {result['seeds']} seed(s), {where}:",
-        "",
-        "| model | seconds | fit img/s | plain img/s | fit acc. | plain acc. | fit - plain |",
-        "|---|---:|---:|---:|---:|---:|---:|",
-    ]
+        f"{result['batch_size']}, mean ± std over {result['seeds']} seed(s), {where}:"
+    )
+    columns = ["model", "seconds", "fit img/s", "plain img/s", "fit acc.", "plain acc.", "fit - plain"]
+    rows = []
     for r in result["rows"]:
         (fa, fs), (pa, ps) = r["fit"]["test_acc"], r["plain"]["test_acc"]
-        lines.append(
-            f"| {r['model']} | {r['fit']['seconds']:.0f} | {r['fit']['images_per_second']:,.0f} | "
-            f"{r['plain']['images_per_second']:,.0f} | {fa:.1%} ± {fs:.1%} | {pa:.1%} ± {ps:.1%} | "
-            f"{100 * (fa - pa):+.1f} pts |"
+        rows.append(
+            [
+                r["model"],
+                f"{r['fit']['seconds']:.0f}",
+                f"{r['fit']['images_per_second']:,.0f}",
+                f"{r['plain']['images_per_second']:,.0f}",
+                f"{fa:.1%} ± {fs:.1%}",
+                f"{pa:.1%} ± {ps:.1%}",
+                f"{100 * (fa - pa):+.1f} pts",
+            ]
         )
-    return "\n".join(lines)
+    return markdown_table(title, columns, rows)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -453,20 +466,19 @@ def laptop_curves(args: argparse.Namespace) -> dict:
 
 def curves_table(result: dict) -> str:
     seeds = result.get("seeds", 1)
-    lines = [
+    title = (
         f"Laptop budget, {result['dataset']}, {result['device']} ({result['threads']} threads), "
-        f"{seeds} seed(s):",
-        "",
-        "| model | optimizer (peak rate) | mean test accuracy after each epoch | final (mean ± sd) "
-        "| training time |",
-        "|---|---|---|---:|---:|",
-    ]
+        f"{seeds} seed(s):"
+    )
+    columns = ["model", "optimizer (peak rate)", "mean test accuracy after each epoch"]
+    columns += ["final (mean ± sd)", "training time"]
+    rows = []
     for r in result["rows"]:
         accs = " / ".join(f"{100 * a:.1f}" for a in r["test_acc"])
         final = f"{100 * r['final_mean']:.1f} ± {100 * r['final_std']:.1f}%"
         recipe = f"{r.get('optimizer', 'sgd')} ({r['lr']:g})" if "lr" in r else "sgd"
-        lines.append(f"| {r['model']} | {recipe} | {accs}% | {final} | {r['seconds']:.0f} s |")
-    return "\n".join(lines)
+        rows.append([r["model"], recipe, f"{accs}%", final, f"{r['seconds']:.0f} s"])
+    return markdown_table(title, columns, rows, left=3)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -187,17 +187,29 @@ paper_points = [
     for row in headline
     if row["published"]["top1"] is not None
 ]
-fig, ax = plots.figure(7.0, 4.0)
-showdown.draw_front(ax, [x for _, x, _, _ in paper_points], [y for _, _, y, _ in paper_points])
-for label, x, y, name in paper_points:
-    ax.scatter([x], [y], s=60, color=showdown.model_colour(name), zorder=3)
-    ax.annotate(label, (x, y), textcoords="offset points", xytext=(6, -3), fontsize=8)
-ax.set_xscale("log")
-ax.set_xlabel("million multiply-accumulates at the paper's resolution (ours, log scale)")
-ax.set_ylabel("ImageNet top-1 % (as published)")
-ax.set_title("the papers' networks: accuracy vs arithmetic")
-ax.legend(loc="lower right")
-fig.tight_layout()
+
+
+def published_accuracy_against(points, xlabel, title):
+    """The papers' networks as labelled dots, top-1 against ``x`` (log scale), with their Pareto front."""
+    fig, ax = plots.figure(7.0, 4.0)
+    showdown.draw_front(ax, [x for _, x, _, _ in points], [y for _, _, y, _ in points])
+    for label, x, y, name in points:
+        ax.scatter([x], [y], s=60, color=showdown.model_colour(name), zorder=3)
+        ax.annotate(label, (x, y), textcoords="offset points", xytext=(6, -3), fontsize=8)
+    ax.set_xscale("log")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel("ImageNet top-1 % (as published)")
+    ax.set_title(title)
+    ax.legend(loc="lower right")
+    fig.tight_layout()
+    return fig
+
+
+fig = published_accuracy_against(
+    paper_points,
+    "million multiply-accumulates at the paper's resolution (ours, log scale)",
+    "the papers' networks: accuracy vs arithmetic",
+)
 
 # %% [markdown]
 # On ImageNet the front is ShuffleNet 1x and MobileNetV2: MobileNetV2 beats MobileNet on both accuracy
@@ -323,17 +335,11 @@ result.plot()
 
 # %% tags=["nbval-ignore-output"]
 timed = [(label, big[name][1] * 1e3, top1, name) for label, _, top1, name in paper_points]
-fig, ax = plots.figure(7.0, 4.0)
-showdown.draw_front(ax, [x for _, x, _, _ in timed], [y for _, _, y, _ in timed])
-for label, x, y, name in timed:
-    ax.scatter([x], [y], s=60, color=showdown.model_colour(name), zorder=3)
-    ax.annotate(label, (x, y), textcoords="offset points", xytext=(6, -3), fontsize=8)
-ax.set_xscale("log")
-ax.set_xlabel("milliseconds per 224x224 image on this CPU, batch 1 (log scale)")
-ax.set_ylabel("ImageNet top-1 % (as published)")
-ax.set_title("the papers' networks: accuracy vs time on your machine")
-ax.legend(loc="lower right")
-fig.tight_layout()
+fig = published_accuracy_against(
+    timed,
+    "milliseconds per 224x224 image on this CPU, batch 1 (log scale)",
+    "the papers' networks: accuracy vs time on your machine",
+)
 
 # %% [markdown]
 # ## 6. Why MobileNet and its variants are fast, and where they are slow

@@ -67,6 +67,7 @@ from .studies.costs import (
 )
 from .studies.guidelines import (
     Bottleneck,
+    GuidelineOptions,
     guideline_blocks,
     guideline_g1,
     guideline_g2,
@@ -98,6 +99,7 @@ __all__ = [
     "CACHE_ENV",
     "OPERATOR_KINDS",
     "Bottleneck",
+    "GuidelineOptions",
     "OperatorProfile",
     "Result",
     "Showdown",

@@ -12,6 +12,8 @@ from torch import nn
 
 from smallnets_edu import cost, models, paper_figures
 from smallnets_edu.models import fd_mobilenet
+from tests.helpers import check_min_resolution, meta_model
+from tests.helpers import meta_macs as _macs
 
 # The authors' code: block channels and strides; stem 3x3/2 x32.
 AUTHORS_CHANNELS = [64, 128, 128, 256, 256, 512, 512, 512, 512, 512, 1024]
@@ -19,16 +21,7 @@ AUTHORS_STRIDES = [2, 2, 1, 2, 1, 2, 1, 1, 1, 1, 1]
 SIZES = {"imagenet": 224, "cifar": 32, "tiny": 64}
 
 
-@functools.cache  # built once per configuration; counting does not change a model
-def _meta(**kw) -> nn.Module:
-    with torch.device("meta"):
-        return models.build("fd_mobilenet", **kw)
-
-
-@functools.cache
-def _macs(net: nn.Module, res: int) -> int:
-    with torch.device("meta"):
-        return cost.flop_counter_macs(net, res)
+_meta = functools.partial(meta_model, "fd_mobilenet")
 
 
 def test_architecture_is_the_authors():
@@ -128,10 +121,7 @@ def test_min_resolution(variant):
     net = models.build("fd_mobilenet", variant=variant, width_mult=0.25, num_classes=7).eval()
     # Every convolution is padded 3x3 or 1x1 and the pool is global: a 1x1 input runs.
     assert net.min_resolution == 1
-    with torch.no_grad():
-        assert net(torch.zeros(1, 3, 1, 1)).shape == (1, 7)
-        with pytest.raises(ValueError, match="0x0"):
-            net(torch.zeros(1, 3, 0, 0))
+    check_min_resolution(net, batch=1, num_classes=7)
 
 
 def test_published_figures():

@@ -13,22 +13,15 @@ from torch import nn
 
 from smallnets_edu import cost, models, paper_figures
 from smallnets_edu.models import mobilenet_v1
+from tests.helpers import check_min_resolution, meta_model
+from tests.helpers import meta_macs as _macs
 
 # Table 1 body: (output channels, stride) of the 13 separable blocks, last dw at stride 1.
 PAPER_BLOCKS = [(64, 1), (128, 2), (128, 1), (256, 2), (256, 1), (512, 2)]
 PAPER_BLOCKS += [(512, 1)] * 5 + [(1024, 2), (1024, 1)]
 
 
-@functools.cache  # built once per configuration; counting does not change a model
-def _meta(**kw) -> nn.Module:
-    with torch.device("meta"):
-        return models.build("mobilenet_v1", **kw)
-
-
-@functools.cache
-def _macs(net: nn.Module, res: int) -> int:
-    with torch.device("meta"):
-        return cost.flop_counter_macs(net, res)
+_meta = functools.partial(meta_model, "mobilenet_v1")
 
 
 def _profile(net: nn.Module, res: int) -> cost.Profile:
@@ -239,12 +232,9 @@ def test_min_resolution(variant):
     net = models.build("mobilenet_v1", variant=variant, width_mult=0.25, num_classes=7).eval()
     # Every convolution is padded 3x3 or 1x1 and the pool is global: a 1x1 input runs.
     assert net.min_resolution == 1
-    with torch.no_grad():
-        assert net(torch.zeros(1, 3, 1, 1)).shape == (1, 7)
-        with pytest.raises(ValueError, match="0x0"):
-            net(torch.zeros(1, 3, 0, 0))
-        with pytest.raises(ValueError, match="1x0"):
-            net(torch.zeros(1, 3, 1, 0))
+    check_min_resolution(net, batch=1, num_classes=7)
+    with pytest.raises(ValueError, match="1x0"):
+        net(torch.zeros(1, 3, 1, 0))
 
 
 def test_published_figures():

@@ -12,6 +12,7 @@ import torch
 from smallnets_edu import cost, models, paper_figures
 from smallnets_edu.blocks import ChannelShuffle
 from smallnets_edu.models.shufflenet_v1 import TABLE1_STAGE_CHANNELS, ShuffleUnit
+from tests.helpers import check_min_resolution, check_profile_and_final_map
 
 
 def build(**kw):
@@ -123,10 +124,7 @@ def test_shuffle_option_removes_every_shuffle():
     "variant, resolution, final", [("imagenet", 224, 7), ("cifar", 32, 4), ("tiny", 64, 4)]
 )
 def test_variants_profile_and_final_map(variant, resolution, final):
-    net = build(variant=variant, num_classes=10, groups=3).eval()
-    assert cost.profile(net, resolution).macs == macs(net, resolution)
-    with torch.no_grad():
-        assert net.features(torch.zeros(1, 3, resolution, resolution)).shape[-2:] == (final, final)
+    check_profile_and_final_map(build(variant=variant, num_classes=10, groups=3).eval(), resolution, final)
 
 
 @pytest.mark.parametrize("variant", ["imagenet", "cifar", "tiny"])
@@ -134,10 +132,7 @@ def test_min_resolution_boundary(variant):
     net = build(variant=variant, num_classes=10, width_mult=0.5).eval()
     side = net.min_resolution
     assert side == 1  # every strided layer is a padded 3x3 window: ceil(n / 2) never reaches 0
-    with torch.no_grad():
-        assert net(torch.zeros(2, 3, side, side)).shape == (2, 10)
-    with pytest.raises(ValueError, match="at least"):
-        net(torch.zeros(2, 3, side - 1, side - 1))
+    check_min_resolution(net, batch=2, num_classes=10)
 
 
 def test_forward_backward_cifar():

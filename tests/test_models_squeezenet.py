@@ -4,14 +4,14 @@ Expected numbers come from the paper (arXiv:1602.07360), DeepScale's v1.1 releas
 as gathered in the course's reference notes; none is taken from our own output.
 """
 
-import functools
-
 import pytest
 import torch
 from torch import nn
 
 from smallnets_edu import cost, models, paper_figures
 from smallnets_edu.models import squeezenet
+from tests.helpers import meta_macs as _macs
+from tests.helpers import meta_model as _meta
 
 # Table 1, columns s1x1 / e1x1 / e3x3 for fire2 .. fire9.
 PAPER_FIRES = [(16, 64, 64), (16, 64, 64), (32, 128, 128), (32, 128, 128)]
@@ -37,20 +37,6 @@ NAMES = ("squeezenet1_0", "squeezenet1_1")
 
 def _params(module: nn.Module) -> int:
     return sum(p.numel() for p in module.parameters())
-
-
-@functools.cache  # built once per configuration; counting does not change a model
-def _meta(name: str, **kw) -> nn.Module:
-    """Build on the meta device: shapes only, no arithmetic, so ImageNet-size counts take milliseconds."""
-    with torch.device("meta"):
-        return models.build(name, **kw)
-
-
-@functools.cache
-def _macs(net: nn.Module, res: int) -> int:
-    """``cost.flop_counter_macs`` on a meta-device model (its input is created on the meta device too)."""
-    with torch.device("meta"):
-        return cost.flop_counter_macs(net, res)
 
 
 def test_metaparameters_give_table1():

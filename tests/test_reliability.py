@@ -256,19 +256,27 @@ def _one_line_error(capsys, argv: list[str]) -> str:
 
 
 @pytest.mark.parametrize(
-    ("extra", "message"),
+    ("extra", "message", "before_data"),
     [
-        (["--width", "inf"], "width_mult must be a finite number"),
-        (["--width", "100"], "above the ceiling of 4"),
-        (["--option", "expansion=inf"], "option expansion of mobilenet_v2 must be a finite number"),
-        (["--option", "expansion=100000"], "GiB of float32 weights"),
+        # Training settings are fit's to check, once the data is there.
+        (["--epochs", "0"], "epochs must be a positive integer", False),
+        (["--batch-size", "-4"], "batch_size must be a positive integer", False),
+        # The rest is refused at once, unbounded sizes included.
+        (["--budget", "huge"], "unknown budget", True),
+        (["--variant", "planet"], "variant", True),
+        (["--width", "inf"], "width_mult must be a finite number", True),
+        (["--width", "100"], "above the ceiling of 4", True),
+        (["--option", "expansion=inf"], "option expansion of mobilenet_v2 must be a finite number", True),
+        (["--option", "expansion=100000"], "GiB of float32 weights", True),
     ],
 )
-def test_unbounded_sizes_are_refused_at_once(monkeypatch, capsys, extra, message):
-    def no_data(*args, **kwargs):
-        raise AssertionError("data was loaded before the width and options were checked")
+def test_bad_settings_are_refused_with_the_reason(monkeypatch, capsys, extra, message, before_data):
+    def for_lesson(*args, **kwargs):
+        if before_data:
+            raise AssertionError("data was loaded before the setting was checked")
+        return small_dataset()
 
-    monkeypatch.setattr(data, "for_lesson", no_data)
+    monkeypatch.setattr(data, "for_lesson", for_lesson)
     err = _one_line_error(capsys, ["mobilenet_v2", "--budget", "smoke", "--no-progress", *extra])
     assert message in err
 

@@ -201,18 +201,16 @@ def extract(archive: Archive, path: Path, dest_dir: Path, *, replace: bool = Fal
             else:
                 with tarfile.open(path) as tf:
                     _extract_tar(tf, work)
-        except _CORRUPT as e:
+        except (*_CORRUPT, _UnsafeMember) as e:
             path.unlink(missing_ok=True)
-            raise CorruptDataError(
-                f"{archive.title}: could not unpack {path}: {e}. The archive was removed; run this again "
-                f"to download it afresh. " + how_to_fetch(archive, path)
-            ) from e
-        except _UnsafeMember as e:
-            path.unlink(missing_ok=True)
-            raise CorruptDataError(
-                f"{archive.title}: refusing to unpack {path}: {e}. This is not the official archive; it "
-                f"was removed. " + how_to_fetch(archive, path)
-            ) from e
+            if isinstance(e, _UnsafeMember):
+                what = f"refusing to unpack {path}: {e}. This is not the official archive; it was removed."
+            else:
+                what = (
+                    f"could not unpack {path}: {e}. The archive was removed; run this again to download "
+                    "it afresh."
+                )
+            raise CorruptDataError(f"{archive.title}: {what} " + how_to_fetch(archive, path)) from e
         unpacked = work / archive.folder
         if not unpacked.is_dir():
             path.unlink(missing_ok=True)

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .. import cost, plots
+from . import wiring
 from .common import INK, _detached
 
 if TYPE_CHECKING:
@@ -28,15 +29,8 @@ CHART_SIZE = (8.0, 3.4)
 # Lesson 01's cost explorer: every variant at one setting
 # --------------------------------------------------------------------------------------------------
 
-VARIANT_NAMES = (
-    "standard",
-    "pointwise",
-    "grouped",
-    "depthwise",
-    "separable",
-    "spatial",
-    "shuffle",
-)
+# Lesson 01's layers, the wiring diagrams' kinds but the depthwise spatially separable one.
+VARIANT_NAMES = tuple(kind for kind in wiring.KINDS if kind != "depthwise_spatial")
 VARIANT_LABELS = {
     "standard": "standard k×k",
     "pointwise": "pointwise 1×1",

@@ -52,7 +52,8 @@ At 1.0 the defaults give Table 1 exactly.
 
 from __future__ import annotations
 
-from typing import NamedTuple
+import inspect
+from typing import Any, NamedTuple
 
 import torch
 from torch import nn
@@ -468,19 +469,7 @@ def build_squeezenet1_0(
 
 
 @register("squeezenet1_1", paper=PAPER_1_1)
-def build_squeezenet1_1(
-    *,
-    num_classes: int,
-    width_mult: float,
-    variant: str,
-    squeeze_ratio: float = 0.125,
-    pct3x3: float = 0.5,
-    base_e: int = 128,
-    incr_e: int = 128,
-    freq: int = 2,
-    bypass: str = "none",
-    batch_norm: bool = False,
-) -> SmallNet:
+def build_squeezenet1_1(**options: Any) -> SmallNet:
     """SqueezeNet 1.1 (DeepScale's revision of Iandola et al. 2016, arXiv:1602.07360).
 
     Same Fire modules as 1.0; conv1 is 64 filters of 3x3/2 and the max-pools follow conv1, fire3 and
@@ -488,16 +477,10 @@ def build_squeezenet1_1(
     349M multiply-accumulates at 224x224, 2.4x less than 1.0. Options as :func:`build_squeezenet1_0`
     (the bypasses are the paper's 1.0 experiment, applied to the same Fire modules here).
     """
-    return _build(
-        "1_1",
-        num_classes=num_classes,
-        width_mult=width_mult,
-        variant=variant,
-        squeeze_ratio=squeeze_ratio,
-        pct3x3=pct3x3,
-        base_e=base_e,
-        incr_e=incr_e,
-        freq=freq,
-        bypass=bypass,
-        batch_norm=batch_norm,
-    )
+    bound = inspect.signature(build_squeezenet1_0).bind(**options)  # 1.0's options and defaults
+    bound.apply_defaults()
+    return _build("1_1", **bound.arguments)
+
+
+# ``models.options`` and ``build`` read the options from the signature: 1.1 has 1.0's.
+build_squeezenet1_1.__signature__ = inspect.signature(build_squeezenet1_0)  # type: ignore[attr-defined]

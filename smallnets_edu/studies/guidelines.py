@@ -7,7 +7,7 @@ from __future__ import annotations
 import math
 import os
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypedDict, Unpack
 
 import torch
 from torch import nn
@@ -86,8 +86,18 @@ class Bottleneck(nn.Module):
         return torch.relu(out) if self.relu else out
 
 
-def _stack(block: Callable[[], nn.Module], blocks: int) -> nn.Sequential:
-    return nn.Sequential(*[block() for _ in range(blocks)])
+class GuidelineOptions(TypedDict, total=False):
+    """What every guideline experiment accepts besides its own widths."""
+
+    size: int | None  # map side; default :func:`guideline_size` of the budget
+    blocks: int | None  # blocks stacked per timing; default :func:`guideline_blocks`
+    budget: str | budget_mod.Budget | None
+    refresh: bool  # measure again although a cached result exists
+    directory: str | os.PathLike | None  # where results are cached
+
+
+# A block factory and the channels it reads, for one configuration at one map side.
+BlockMaker = Callable[..., tuple[Callable[[], nn.Module], int]]
 
 
 def _macs(module: nn.Module, x: torch.Tensor) -> int:
@@ -109,113 +119,89 @@ def guideline_size(budget: str | budget_mod.Budget | None = None) -> int:
     return 28 if _budget(budget).name == "smoke" else 56
 
 
-def _guideline(
+def _experiment(
     what: str,
     configs: list[dict[str, Any]],
-    make: Callable[..., tuple[nn.Module, torch.Tensor]],
-    extra: Callable[..., dict[str, Any]],
-    settings: dict[str, Any],
-    budget: budget_mod.Budget,
-    refresh: bool,
-    directory,
+    block: BlockMaker,
+    memory_access: Callable[..., int] | None = None,
+    settings: dict[str, Any] | None = None,
+    **run: Unpack[GuidelineOptions],
 ) -> list[dict[str, Any]]:
+    """Time ``blocks`` stacked copies of each configuration's block (cached); one row per config.
+
+    ``memory_access(size, **config)`` is one block's memory access cost, where the guideline has one.
+    """
+    b = _budget(run.get("budget"))
+    blocks = run.get("blocks") or guideline_blocks(b)
+    size = run.get("size") or guideline_size(b)
+
     def measure() -> list[dict[str, Any]]:
         torch.manual_seed(0)
         rows = []
         for config in configs:
-            module, x = make(**config)
-            rows.append(
-                {
-                    **config,
-                    **extra(**config),
-                    "macs": _macs(module, x),
-                    "seconds": seconds(module, x, budget.bench_seconds),
-                }
-            )
+            factory, channels = block(size, **config)
+            module = nn.Sequential(*[factory() for _ in range(blocks)])
+            x = torch.randn(1, channels, size, size)
+            row = dict(config)
+            if memory_access is not None:
+                row["memory_access"] = blocks * memory_access(size, **config)
+            rows.append({**row, "macs": _macs(module, x), "seconds": seconds(module, x, b.bench_seconds)})
         return rows
 
+    key = {**(settings or {}), "size": size, "blocks": blocks}
     value, _ = cached(
         what,
-        {**settings, "configs": configs, "min_run_time": budget.bench_seconds},
+        {**key, "configs": configs, "min_run_time": b.bench_seconds},
         measure,
-        refresh=refresh,
-        directory=directory,
+        refresh=run.get("refresh", False),
+        directory=run.get("directory"),
     )
     return value
 
 
 def guideline_g1(
-    ratios: Sequence[int] = (1, 2, 6, 12),
-    *,
-    base: int = 128,
-    size: int | None = None,
-    blocks: int | None = None,
-    budget: str | budget_mod.Budget | None = None,
-    refresh: bool = False,
-    directory: str | os.PathLike | None = None,
+    ratios: Sequence[int] = (1, 2, 6, 12), *, base: int = 128, **run: Unpack[GuidelineOptions]
 ) -> list[dict[str, Any]]:
     """G1, equal channel width minimises memory access cost: pairs of 1x1 convs c1 -> c2 -> c1.
 
     Every ratio keeps ``c1 * c2`` at about ``base**2``, so the MACs stay (almost) equal; only the
     balance of widths, and with it the memory access cost, changes. One row per ratio.
     """
-    b = _budget(budget)
-    blocks = blocks or guideline_blocks(b)
-    size = size or guideline_size(b)
     configs = []
     for r in ratios:
         c1 = max(1, round(base / math.sqrt(r)))
         configs.append({"ratio": r, "c1": c1, "c2": round(base * base / c1)})
 
-    def make(ratio, c1, c2):
-        pair = lambda: nn.Sequential(nn.Conv2d(c1, c2, 1, bias=False), nn.Conv2d(c2, c1, 1, bias=False))
-        return _stack(pair, blocks), torch.randn(1, c1, size, size)
+    def block(size, ratio, c1, c2):
+        return lambda: nn.Sequential(nn.Conv2d(c1, c2, 1, bias=False), nn.Conv2d(c2, c1, 1, bias=False)), c1
 
-    def extra(ratio, c1, c2):
-        return {"memory_access": blocks * 2 * memory_access_cost(size, size, c1, c2)}
+    def memory_access(size, ratio, c1, c2):
+        return 2 * memory_access_cost(size, size, c1, c2)
 
-    return _guideline("g1", configs, make, extra, {"size": size, "blocks": blocks}, b, refresh, directory)
+    return _experiment("g1", configs, block, memory_access, **run)
 
 
 def guideline_g2(
-    groups: Sequence[int] = (1, 2, 4, 8),
-    *,
-    base: int = 128,
-    size: int | None = None,
-    blocks: int | None = None,
-    budget: str | budget_mod.Budget | None = None,
-    refresh: bool = False,
-    directory: str | os.PathLike | None = None,
+    groups: Sequence[int] = (1, 2, 4, 8), *, base: int = 128, **run: Unpack[GuidelineOptions]
 ) -> list[dict[str, Any]]:
     """G2, excessive group convolution increases memory access cost: grouped 1x1 convs at equal MACs.
 
     With ``g`` groups the channels grow to about ``base * sqrt(g)`` (a multiple of ``g``), which keeps
     ``c**2 / g``, the MACs, at about ``base**2``; the inputs and outputs to move grow with ``c``.
     """
-    b = _budget(budget)
-    blocks = blocks or guideline_blocks(b)
-    size = size or guideline_size(b)
     configs = [{"groups": g, "channels": g * int(base * math.sqrt(g) / g)} for g in groups]
 
-    def make(groups, channels):
-        conv = lambda: nn.Conv2d(channels, channels, 1, groups=groups, bias=False)
-        return _stack(conv, blocks), torch.randn(1, channels, size, size)
+    def block(size, groups, channels):
+        return lambda: nn.Conv2d(channels, channels, 1, groups=groups, bias=False), channels
 
-    def extra(groups, channels):
-        return {"memory_access": blocks * memory_access_cost(size, size, channels, channels, groups)}
+    def memory_access(size, groups, channels):
+        return memory_access_cost(size, size, channels, channels, groups)
 
-    return _guideline("g2", configs, make, extra, {"size": size, "blocks": blocks}, b, refresh, directory)
+    return _experiment("g2", configs, block, memory_access, **run)
 
 
 def guideline_g3(
-    fragments: Sequence[int] = (1, 2, 4, 8),
-    *,
-    channels: int = 128,
-    size: int | None = None,
-    blocks: int | None = None,
-    budget: str | budget_mod.Budget | None = None,
-    refresh: bool = False,
-    directory: str | os.PathLike | None = None,
+    fragments: Sequence[int] = (1, 2, 4, 8), *, channels: int = 128, **run: Unpack[GuidelineOptions]
 ) -> list[dict[str, Any]]:
     """G3, network fragmentation reduces parallelism: the same 1x1 work cut into ``k`` pieces.
 
@@ -223,9 +209,6 @@ def guideline_g3(
     MACs of one ``channels -> channels`` conv (which is the same layer, computed in pieces).
     "series": ``k`` 1x1 convs one after the other, each ``channels / sqrt(k)`` wide, the same MACs.
     """
-    b = _budget(budget)
-    blocks = blocks or guideline_blocks(b)
-    size = size or guideline_size(b)
     configs = [
         {"layout": layout, "fragments": k}
         for layout in ("parallel", "series")
@@ -233,64 +216,27 @@ def guideline_g3(
         if not (layout == "series" and k == 1) and (layout == "series" or channels % k == 0)
     ]
 
-    def make(layout, fragments):
+    def block(size, layout, fragments):
         k = fragments
         if layout == "parallel":
-            block = lambda: _Parallel([nn.Conv2d(channels, channels // k, 1, bias=False) for _ in range(k)])
-            return _stack(block, blocks), torch.randn(1, channels, size, size)
+            return lambda: _Parallel(
+                [nn.Conv2d(channels, channels // k, 1, bias=False) for _ in range(k)]
+            ), channels
         width = max(1, round(channels / math.sqrt(k)))
-        block = lambda: nn.Sequential(*[nn.Conv2d(width, width, 1, bias=False) for _ in range(k)])
-        return _stack(block, blocks), torch.randn(1, width, size, size)
+        return lambda: nn.Sequential(*[nn.Conv2d(width, width, 1, bias=False) for _ in range(k)]), width
 
-    def extra(layout, fragments):
-        return {}
-
-    return _guideline(
-        "g3",
-        configs,
-        make,
-        extra,
-        {"channels": channels, "size": size, "blocks": blocks},
-        b,
-        refresh,
-        directory,
-    )
+    return _experiment("g3", configs, block, settings={"channels": channels}, **run)
 
 
-def guideline_g4(
-    *,
-    channels: int = 256,
-    size: int | None = None,
-    blocks: int | None = None,
-    budget: str | budget_mod.Budget | None = None,
-    refresh: bool = False,
-    directory: str | os.PathLike | None = None,
-) -> list[dict[str, Any]]:
+def guideline_g4(*, channels: int = 256, **run: Unpack[GuidelineOptions]) -> list[dict[str, Any]]:
     """G4, element-wise operations are not negligible: a ResNet bottleneck with and without its ReLUs
     and its shortcut (the paper's experiment). The MACs are the same in all four rows."""
-    b = _budget(budget)
-    blocks = blocks or guideline_blocks(b)
-    size = size or guideline_size(b)
     configs = [{"relu": relu, "shortcut": sc} for relu in (True, False) for sc in (True, False)]
 
-    def make(relu, shortcut):
-        return _stack(lambda: Bottleneck(channels, relu, shortcut), blocks), torch.randn(
-            1, channels, size, size
-        )
+    def block(size, relu, shortcut):
+        return lambda: Bottleneck(channels, relu, shortcut), channels
 
-    def extra(relu, shortcut):
-        return {}
-
-    return _guideline(
-        "g4",
-        configs,
-        make,
-        extra,
-        {"channels": channels, "size": size, "blocks": blocks},
-        b,
-        refresh,
-        directory,
-    )
+    return _experiment("g4", configs, block, settings={"channels": channels}, **run)
 
 
 def plot_guidelines(g1: list[dict], g2: list[dict], g3: list[dict], g4: list[dict]) -> Figure:
