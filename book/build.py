@@ -29,8 +29,11 @@ PAGES = ["index.md"]  # the pages of this folder that are part of the site
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
 STATIC_FIGURE_CLASS = "smallnets-static-figure"
+DEEP_DIVE_CLASS = "smallnets-deep-dive"
 
-sys.path.insert(0, str(ROOT))  # smallnets_edu without an install (the build needs only its student_copies module)
+sys.path.insert(
+    0, str(ROOT)
+)  # smallnets_edu without an install (the build needs only its student_copies module)
 
 
 def split_explorer_outputs(nb) -> int:
@@ -65,6 +68,29 @@ def split_explorer_outputs(nb) -> int:
     return split
 
 
+def fold_deep_dives(nb) -> int:
+    """Fold every cell of a deep dive under its heading (``smallnets_edu.lesson_sections``); returns how
+    many cells were folded. Code cells get myst-nb's ``hide-cell`` tag; markdown cells are wrapped in a
+    ``<details>`` element of their own (a fold cannot span cells: each cell is its own block of HTML).
+    """
+    from smallnets_edu.lesson_sections import heading_level, optional_cells
+
+    folded = 0
+    for index in sorted(optional_cells(nb.cells)):
+        cell = nb.cells[index]
+        if cell.cell_type == "code":
+            tags = cell.metadata.setdefault("tags", [])
+            if "hide-cell" not in tags:
+                tags.append("hide-cell")
+        elif cell.cell_type == "markdown" and heading_level(cell) is None:
+            summary = "<summary>read on</summary>"
+            cell.source = f'<details class="{DEEP_DIVE_CLASS}">\n{summary}\n\n{cell.source}\n\n</details>'
+        else:
+            continue  # the heading stays visible, and in the page's table of contents
+        folded += 1
+    return folded
+
+
 def prepare_notebook(source: Path, target: Path) -> None:
     import nbformat
 
@@ -73,6 +99,7 @@ def prepare_notebook(source: Path, target: Path) -> None:
     nb = nbformat.read(source, as_version=4)
     strip_solutions(nb)
     split_explorer_outputs(nb)
+    fold_deep_dives(nb)
     nbformat.write(nb, target)
 
 

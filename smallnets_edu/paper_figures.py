@@ -8,8 +8,14 @@ Each entry is a dict with keys ``name``, ``width_mult``, ``resolution``, ``optio
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
-from . import models
+from . import cost, display, models
+
+if TYPE_CHECKING:
+    from IPython.display import HTML
+    from torch import nn
 
 
 def figures(name: str | None = None) -> list[dict]:
@@ -41,3 +47,29 @@ def lookup(name: str, width_mult: float = 1.0, resolution: int = 224, **options)
         ):
             return entry
     return None
+
+
+def against_ours(comparisons: Iterable[tuple[str, dict, nn.Module, int]]) -> HTML:
+    """Published parameters and MACs beside ours, one row per ``(label, entry, model, resolution)``.
+
+    Ours are counted as the papers count: parameters without BatchNorm (it folds into the
+    convolutions at inference), MACs of one image at ``resolution``. ``diff`` is relative to the
+    published figure; a figure the paper does not give is left blank.
+    """
+    rows = []
+    for label, entry, model, resolution in comparisons:
+        ours = {
+            "params": cost.count_params(model, include_bn=False),
+            "macs": cost.profile(model, resolution).macs,
+        }
+        row = [label, "" if entry.get("top1") is None else entry["top1"]]
+        for key, digits in (("params", 2), ("macs", 0)):
+            published = entry.get(key)
+            row += [
+                "" if published is None else f"{published / 1e6:,.{digits}f}M",
+                f"{ours[key] / 1e6:,.{max(digits, 1)}f}M",
+                "" if published is None else display.diff(ours[key], published),
+            ]
+        rows.append(row)
+    header = ["network", "top-1 % (paper)", "params (paper)", "ours", "diff", "MACs (paper)", "ours", "diff"]
+    return display.table(header, rows)

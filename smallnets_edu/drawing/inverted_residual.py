@@ -73,23 +73,25 @@ def block_diagram(residual: tuple[int, int] = (256, 64), inverted: InvertedResid
         inverted = InvertedResidual(24, 24, stride=1, expansion=6)
     wide, narrow = residual
     fig, (left, right) = plots.figure(*DIAGRAM_SIZE, ncols=2)
-    _draw_block(
-        left,
-        "(a) residual block: wide → narrow → wide",
-        [(wide, False, False), (narrow, False, False), (narrow, False, False), (wide, False, False)],
-        ["1x1 conv\nReLU", "3x3 conv\nReLU", "1x1 conv\n(ReLU after +)"],
-        "+ shortcut between the wide tensors",
-        2.6 / wide,
-    )
     k, h, k2 = inverted.in_channels, inverted.hidden, inverted.out_channels
-    _draw_block(
-        right,
-        "(b) inverted residual: narrow → wide → narrow",
-        [(k, True, False), (h, False, True), (h, False, True), (k2, True, False)],
-        ["1x1 conv\nReLU6", "3x3 depthwise\nReLU6", "1x1 conv\nlinear"],
-        "+ shortcut between the narrow bottlenecks",
-        2.6 / h,
-    )
+    panels = [  # (title, slabs as (channels, linear, streamed), layer labels, shortcut, slab height)
+        (
+            "(a) residual block: wide → narrow → wide",
+            [(wide, False, False), (narrow, False, False), (narrow, False, False), (wide, False, False)],
+            ["1x1 conv\nReLU", "3x3 conv\nReLU", "1x1 conv\n(ReLU after +)"],
+            "+ shortcut between the wide tensors",
+            2.6 / wide,
+        ),
+        (
+            "(b) inverted residual: narrow → wide → narrow",
+            [(k, True, False), (h, False, True), (h, False, True), (k2, True, False)],
+            ["1x1 conv\nReLU6", "3x3 depthwise\nReLU6", "1x1 conv\nlinear"],
+            "+ shortcut between the narrow bottlenecks",
+            2.6 / h,
+        ),
+    ]
+    for ax, panel in zip((left, right), panels, strict=True):
+        _draw_block(ax, *panel)
     fig.tight_layout(rect=(0, 0.07, 1, 1))
     fig.text(
         0.5,
