@@ -5,7 +5,7 @@ import math
 import numpy as np
 import pytest
 
-from smallnets_edu.exercises import Feedback, as_count
+from smallnets_edu.exercises import Feedback, as_count, checker
 from smallnets_edu.exercises.checks import (
     check_count,
     check_function,
@@ -27,6 +27,25 @@ def test_as_count_reads_a_whole_number_in_any_form(answer):
 @pytest.mark.parametrize("answer", [0, -2, 2.5, math.nan, math.inf, "eight", True, None, [8]])
 def test_as_count_rejects_what_is_not_a_count(answer):
     assert as_count(answer) is None
+
+
+# Untouched exercise cells -----------------------------------------------------------------------------
+
+
+def test_checker_answers_an_untouched_cell_without_running_the_check():
+    ran = []
+
+    @checker("Exercise 0 (two numbers)", placeholder=("Set `a` and `b` to numbers.", "Any numbers."))
+    def check_two(a, b):
+        ran.append((a, b))
+        return Feedback.correct("checked")
+
+    for untouched in ((None, None), (..., None)):
+        feedback = check_two(*untouched)
+        assert feedback.status == "unanswered" and feedback.title == "Exercise 0 (two numbers)"
+        assert (feedback.message, feedback.hint) == ("Set `a` and `b` to numbers.", "Any numbers.")
+    assert not ran
+    assert check_two(None, 3).message == "checked" and ran == [(None, 3)]  # half answered: the check runs
 
 
 # Known mistakes ----------------------------------------------------------------------------------------
@@ -104,6 +123,34 @@ def test_check_number_tells_a_right_answer_it_is_right():
     assert right and right.message == "yes"
 
 
+FLOPS = [(2000, "It looks like FLOPs.", "count MACs")]  # the slip the count helpers below know
+
+
+def count(answer):
+    """check_count on a count of 1000, worded with the hints of a made-up exercise."""
+    return check_count(
+        answer,
+        1000,
+        correct="right",
+        mistakes=FLOPS,
+        not_a_number_hint="write a number",
+        near_hint="compute it exactly",
+        far_hint="check the formula",
+    )
+
+
+def returned(answer):
+    """returned_count_mistake on what ``f(1)`` returned, where it should have returned 1000."""
+    return returned_count_mistake(
+        answer,
+        1000,
+        where="`f(1)`",
+        mistakes=FLOPS,
+        return_hint="return a number",
+        far_hint="check the formula",
+    )
+
+
 @pytest.mark.parametrize(
     "answer, message",
     [
@@ -116,16 +163,7 @@ def test_check_number_tells_a_right_answer_it_is_right():
     ],
 )
 def test_check_count_words_the_common_steps(answer, message):
-    feedback = check_count(
-        answer,
-        1000,
-        correct="right",
-        mistakes=[(2000, "It looks like FLOPs.", "count MACs")],
-        not_a_number_hint="write a number",
-        near_hint="compute it exactly",
-        far_hint="check the formula",
-    )
-    assert feedback.message == message
+    assert count(answer).message == message
 
 
 @pytest.mark.parametrize(
@@ -139,14 +177,7 @@ def test_check_count_words_the_common_steps(answer, message):
     ],
 )
 def test_returned_count_mistake_names_the_case(answer, message):
-    mistake = returned_count_mistake(
-        answer,
-        1000,
-        where="`f(1)`",
-        mistakes=[(2000, "It looks like FLOPs.", "count MACs")],
-        return_hint="return a number",
-        far_hint="check the formula",
-    )
+    mistake = returned(answer)
     assert (None if mistake is None else mistake.message) == message
 
 
@@ -195,6 +226,13 @@ def test_check_function_placeholder_and_values_that_are_not_functions():
     assert run(..., placeholder=custom)[0] is custom
     feedback, _ = run("f", not_callable=Feedback.wrong("a str"))
     assert feedback.message == "a str"
+
+
+def test_check_function_reports_a_result_of_the_wrong_type():
+    feedback, judged = run(str, returns=(int, "a whole number", "return `2 * x`"))
+    assert feedback.message == "`f(1)` returned a str, not a whole number."
+    assert feedback.hint == "return `2 * x`" and judged == []  # the judge sees results of the right type only
+    assert run(lambda x: 2 * x, returns=(int, "a whole number", "return `2 * x`"))[0]
 
 
 def test_check_function_template_and_errors():

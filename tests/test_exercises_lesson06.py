@@ -59,16 +59,6 @@ def _svd_factor(kernel):
     return u[:, 0] * s[0], vh[0]
 
 
-def _unanswered(kernel):
-    raise NotImplementedError
-
-
-def test_factor_placeholders_are_not_answered_yet():
-    for placeholder in (None, _unanswered):
-        feedback = lesson06.check_factor(placeholder)
-        assert not feedback and feedback.status == "unanswered"
-
-
 def test_factor_accepts_svd_and_numpy_and_lists():
     assert lesson06.check_factor(_svd_factor).status == "correct"
 
@@ -81,30 +71,16 @@ def test_factor_accepts_svd_and_numpy_and_lists():
     assert lesson06.check_factor(numpy_factor).status == "correct"
 
 
-@pytest.mark.parametrize(
-    ("wrong", "words"),
-    [
-        (lambda k: (lambda f: None if f is None else (f[1], f[0]))(_svd_factor(k)), "transposed"),
-        (lambda k: (lambda u, s, vh: (u[:, 0] * s[0], vh[0]))(*torch.linalg.svd(k)), "no column and row"),
-        (lambda k: None, "returned None"),
-        (lambda k: (k[:, 1], k[1]), "does not give the kernel back"),
-        (lambda k: (lambda f: None if f is None else (f[0] / 2, f[1]))(_svd_factor(k)), "does not give"),
-        (lambda k: k, "not a pair"),
-        (lambda k: (k[0], k[1][:2]), "not 3 numbers"),
-    ],
-)
-def test_factor_names_the_mistake(wrong, words):
-    feedback = lesson06.check_factor(wrong)
-    assert not feedback and feedback.status == "wrong"
-    assert words in feedback.message
-    assert feedback.hint
-
-
-def test_factor_survives_broken_functions():
-    feedback = lesson06.check_factor(lambda k: 1 / 0)
-    assert not feedback and "ZeroDivisionError" in feedback.message
-    feedback = lesson06.check_factor("factor")
-    assert not feedback and "callable" in feedback.message
+# (a learner's factor with a typical slip, words its feedback must have); tried below with exercise 2's.
+FACTOR_MISTAKES = [
+    (lambda k: (lambda f: None if f is None else (f[1], f[0]))(_svd_factor(k)), "transposed"),
+    (lambda k: (lambda u, s, vh: (u[:, 0] * s[0], vh[0]))(*torch.linalg.svd(k)), "no column and row"),
+    (lambda k: None, "returned None"),
+    (lambda k: (k[:, 1], k[1]), "does not give the kernel back"),
+    (lambda k: (lambda f: None if f is None else (f[0] / 2, f[1]))(_svd_factor(k)), "does not give"),
+    (lambda k: k, "not a pair"),
+    (lambda k: (k[0], k[1][:2]), "not 3 numbers"),
+]
 
 
 # -- exercise 2 ---------------------------------------------------------------------------------------
@@ -117,40 +93,58 @@ def _block_macs(c_in, c_out, size, dm):
     return c_in * b * size * size + 3 * w * size * size + 3 * w * half * size + 2 * w * c_out * half * half
 
 
-def test_block_macs_placeholders_are_not_answered_yet():
-    for placeholder in (None, lambda a, b, c, d: (_ for _ in ()).throw(NotImplementedError)):
-        feedback = lesson06.check_block_macs(placeholder)
-        assert not feedback and feedback.status == "unanswered"
-
-
 def test_block_macs_accepts_the_formula():
     feedback = lesson06.check_block_macs(_block_macs)
     assert feedback and feedback.status == "correct"
 
 
+# (a learner's count with a typical slip, words its feedback must have)
+BLOCK_MACS_MISTAKES = [
+    (lambda i, o, s, d: _block_macs(i, o, s, d) + 3 * (o // 2) * d * (s // 2) * s, "full height"),
+    (lambda i, o, s, d: _block_macs(i, o, s, d) - (o // 2) * d * o * (s // 2) ** 2, "1x1"),
+    (lambda i, o, s, d: _block_macs(i, o, s, 1), "depth multiplier"),
+    (lambda i, o, s, d: 2 * _block_macs(i, o, s, d), "FLOPs"),
+    (lambda i, o, s, d: _block_macs(i, o, s, d) * 5, "too large"),
+    (lambda i, o, s, d: _block_macs(i, o, s, d) // 5, "too small"),
+    (lambda i, o, s, d: "lots", "not a number"),
+]
+
+
+# -- exercises 1 and 2: what every checker of a function must do -------------------------------------
+
+FUNCTION_CHECKERS = [lesson06.check_factor, lesson06.check_block_macs]
+
+
+def _unanswered(*args):
+    raise NotImplementedError
+
+
+@pytest.mark.parametrize("check", FUNCTION_CHECKERS)
+@pytest.mark.parametrize("placeholder", [None, _unanswered])
+def test_function_placeholders_are_not_answered_yet(check, placeholder):
+    feedback = check(placeholder)
+    assert not feedback and feedback.status == "unanswered"
+
+
 @pytest.mark.parametrize(
-    ("wrong", "words"),
-    [
-        (lambda i, o, s, d: _block_macs(i, o, s, d) + 3 * (o // 2) * d * (s // 2) * s, "full height"),
-        (lambda i, o, s, d: _block_macs(i, o, s, d) - (o // 2) * d * o * (s // 2) ** 2, "1x1"),
-        (lambda i, o, s, d: _block_macs(i, o, s, 1), "depth multiplier"),
-        (lambda i, o, s, d: 2 * _block_macs(i, o, s, d), "FLOPs"),
-        (lambda i, o, s, d: _block_macs(i, o, s, d) * 5, "too large"),
-        (lambda i, o, s, d: _block_macs(i, o, s, d) // 5, "too small"),
-        (lambda i, o, s, d: "lots", "not a number"),
-    ],
+    ("check", "wrong", "words"),
+    [(lesson06.check_factor, *mistake) for mistake in FACTOR_MISTAKES]
+    + [(lesson06.check_block_macs, *mistake) for mistake in BLOCK_MACS_MISTAKES],
 )
-def test_block_macs_names_the_mistake(wrong, words):
-    feedback = lesson06.check_block_macs(wrong)
+def test_wrong_functions_get_their_mistake_named(check, wrong, words):
+    feedback = check(wrong)
     assert not feedback and feedback.status == "wrong"
     assert words in feedback.message
     assert feedback.hint
 
 
-def test_block_macs_survives_broken_functions():
-    feedback = lesson06.check_block_macs(lambda i, o, s, d: 1 / 0)
+@pytest.mark.parametrize(
+    ("check", "not_a_function"), [(lesson06.check_factor, "factor"), (lesson06.check_block_macs, 42)]
+)
+def test_function_checkers_survive_broken_functions(check, not_a_function):
+    feedback = check(lambda *args: 1 / 0)
     assert not feedback and "ZeroDivisionError" in feedback.message
-    feedback = lesson06.check_block_macs(42)
+    feedback = check(not_a_function)
     assert not feedback and "callable" in feedback.message
 
 

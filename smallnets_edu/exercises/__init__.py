@@ -11,9 +11,10 @@ Checkers follow four rules:
    convolution's cost, FLOPs instead of MACs, the inverse permutation...) and a hint.
 4. No message ever contains the solution.
 
-A lesson's checkers live in ``exercises/lessonNN.py`` and use :func:`checker` to title their feedback.
-The steps they share (read a number, compare it, recognise known mistakes; run a learner's function on
-each case) are in :mod:`.checks`, so each checker states only its exercise's truth and messages.
+A lesson's checkers live in ``exercises/lessonNN.py`` and use :func:`checker` to title their feedback
+and to answer a cell that still holds its placeholder (rule 2). The steps they share (read a number,
+compare it, recognise known mistakes; run a learner's function on each case) are in :mod:`.checks`, so
+each checker states only its exercise's truth and messages.
 """
 
 from ._feedback import CORRECT, UNANSWERED, WRONG, Feedback, as_count, as_number, checker, is_unanswered

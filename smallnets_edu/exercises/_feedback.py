@@ -142,8 +142,16 @@ def as_count(answer: object) -> int | None:
     return int(value)
 
 
-def checker(title: str) -> Callable[[Callable[..., Feedback]], Callable[..., Feedback]]:
+def checker(
+    title: str, *, placeholder: tuple[str, str] | None = None
+) -> Callable[[Callable[..., Feedback]], Callable[..., Feedback]]:
     """Decorator for checkers: titles the feedback, and turns any error into feedback, never a traceback.
+
+    ``placeholder`` is ``(message, hint)`` for an exercise cell that still holds its placeholder (every
+    answer passed is ``None`` or ``...``): what to write, and where to start. That feedback is "not
+    answered yet", and the checker does not run, so an untouched cell costs nothing even where computing
+    the truth takes a moment. (A checker whose answer is a function leaves its placeholder, and the
+    template that raises ``NotImplementedError``, to :func:`.checks.check_function`.)
 
     The checker itself should catch errors raised by the learner's code and say which input caused
     them; this is the safety net for everything else (an unexpected type of answer, say).
@@ -152,6 +160,9 @@ def checker(title: str) -> Callable[[Callable[..., Feedback]], Callable[..., Fee
     def wrap(check: Callable[..., Feedback]) -> Callable[..., Feedback]:
         @functools.wraps(check)
         def run(*args, **kwargs) -> Feedback:
+            answers = (*args, *kwargs.values())
+            if placeholder is not None and answers and all(map(is_unanswered, answers)):
+                return Feedback.unanswered(*placeholder, title=title)
             try:
                 result = check(*args, **kwargs)
             except Exception as error:  # a checker must always answer kindly

@@ -3,15 +3,15 @@
 A number exercise: :func:`check_number` (or :func:`check_count` for a whole count, such as MACs) reads
 the answer, compares it with the truth, recognises known mistakes and words what is left. An exercise
 whose answer is a function: :func:`check_function` runs it on the exercise's cases and says which case
-went wrong and how.
+went wrong and how; :func:`check_count_function` does so for a function that returns a count.
 
 Known mistakes are data, a list of ``(wrong, message, hint)``: ``wrong`` is the value a typical slip
 gives, or a test that takes the learner's value, or ``None`` where the slip does not apply. The first
 one that matches is told; so specific slips come first, broad tests (a band around the truth) last.
 
-The placeholder of a number exercise stays with its checker: it must be answered before the checker
-computes the truth, which can take a moment or draw random weights, and an untouched exercise cell
-should cost nothing.
+The placeholder of a number exercise is answered by :func:`.checker` (its ``placeholder``) before the
+checker runs: the truth can take a moment to compute or draw random weights, and an untouched exercise
+cell should cost nothing.
 """
 
 from __future__ import annotations
@@ -36,6 +36,15 @@ def within(share: float, expected: float) -> Callable[[float], bool]:
     is far off, without saying what the count is.
     """
     return lambda value: abs(value - expected) <= share * expected
+
+
+def unreadable(answer: object, wanted: str, hint: str) -> Feedback:
+    """The feedback on an answer that is not ``wanted`` at all ("a number", "a pair of numbers").
+
+    It shows the answer as the checker received it: a string where a number was meant, say, is plain
+    to see.
+    """
+    return Feedback.wrong(f"Your answer ({answer!r}) is not {wanted}.", hint)
 
 
 def first_mistake(
@@ -81,27 +90,13 @@ def number_mistake(
     return mistake if mistake is not None else otherwise(value)
 
 
-def check_number(
-    answer: object,
-    expected: float,
-    *,
-    correct: str,
-    not_a_number: Feedback,
-    otherwise: Callable[[float], Feedback],
-    mistakes: Iterable[Mistake] = (),
-    close: Callable[[float, float], bool] = operator.eq,
-    finite: bool = True,
-) -> Feedback:
-    """The feedback on a number exercise: :func:`number_mistake`, or ``correct`` when it finds none."""
-    mistake = number_mistake(
-        answer,
-        expected,
-        not_a_number=not_a_number,
-        otherwise=otherwise,
-        mistakes=mistakes,
-        close=close,
-        finite=finite,
-    )
+def check_number(answer: object, expected: float, *, correct: str, **options: Any) -> Feedback:
+    """The feedback on a number exercise: :func:`number_mistake`, or ``correct`` when it finds none.
+
+    ``options`` are those of :func:`number_mistake` (``not_a_number`` and ``otherwise`` at least), passed
+    on as they are, so that the two read an answer the same way.
+    """
+    mistake = number_mistake(answer, expected, **options)
     return Feedback.correct(correct) if mistake is None else mistake
 
 
@@ -170,6 +165,47 @@ def returned_count_mistake(
     )
 
 
+def check_count_function(
+    fn: object,
+    cases: Iterable[tuple[int, ...]],
+    *,
+    truth: Callable[..., int],
+    mistakes: Callable[..., Iterable[Mistake]],
+    usage: str,
+    describe: Callable[[tuple[int, ...]], str],
+    not_implemented_hint: str,
+    raised_hint: str,
+    return_hint: str,
+    far_hint: str,
+    passed: Callable[[], Feedback],
+) -> Feedback:
+    """The feedback on an exercise whose answer is a function that counts (MACs, say) from whole numbers.
+
+    :func:`check_function` runs ``fn(*case)`` on each case and :func:`returned_count_mistake` compares
+    what it returns with ``truth(*case)``, telling the slips of ``mistakes(*case)`` apart; the other
+    arguments are passed on to those two. An error in the learner's function is reported with the case
+    it came from, as in every count exercise.
+    """
+    return check_function(
+        fn,
+        cases,
+        usage=usage,
+        not_implemented_hint=not_implemented_hint,
+        describe=describe,
+        raised="Your function raised {error_type} on {case}: {error}",
+        raised_hint=raised_hint,
+        judge=lambda shown, case, answer: returned_count_mistake(
+            answer,
+            truth(*case),
+            where=shown,
+            mistakes=mistakes(*case),
+            return_hint=return_hint,
+            far_hint=far_hint,
+        ),
+        passed=passed,
+    )
+
+
 def check_function(
     fn: object,
     cases: Iterable[Case],
@@ -183,6 +219,7 @@ def check_function(
     not_implemented_hint: str | None = None,
     raised: str = "{case} raised {error_type}: {error}",
     raised_hint: str | None = None,
+    returns: tuple[type, str, str] | None = None,
     placeholder: Feedback | None = None,
     not_callable: Feedback | None = None,
 ) -> Feedback:
@@ -195,6 +232,8 @@ def check_function(
       template), the exercise is not answered yet: ``not_implemented``, with ``not_implemented_hint``.
       Any other error is reported with the template ``raised`` (fields ``case``, ``error_type`` and
       ``error``) and ``raised_hint``.
+    - ``returns``, ``(kind, named, hint)``: a result that is not a ``kind`` is wrong at once, with
+      ``hint`` ("``shown`` returned a list, not ``named``."), so that ``judge`` only ever gets a ``kind``.
     - ``judge(shown, case, result)`` returns what is wrong with the result, or None to go on to the
       next case.
     - Once every case has passed, ``passed()`` is the answer: usually the success message, or a
@@ -223,6 +262,9 @@ def check_function(
         except Exception as error:  # the learner's code may fail in any way: report it, kindly
             message = raised.format(case=shown, error_type=type(error).__name__, error=error)
             return Feedback.wrong(message, raised_hint)
+        if returns is not None and not isinstance(result, returns[0]):
+            _, named, hint = returns
+            return Feedback.wrong(f"{shown} returned a {type(result).__name__}, not {named}.", hint)
         mistake = judge(shown, case, result)
         if mistake is not None:
             return mistake
@@ -232,10 +274,12 @@ def check_function(
 __all__ = [
     "Mistake",
     "check_count",
+    "check_count_function",
     "check_function",
     "check_number",
     "first_mistake",
     "number_mistake",
     "returned_count_mistake",
+    "unreadable",
     "within",
 ]

@@ -13,7 +13,7 @@ import numpy as np
 import torch
 
 from .. import blocks, cost, diagrams
-from ._feedback import Feedback, as_count, checker, is_unanswered
+from ._feedback import Feedback, as_count, checker
 from .checks import check_count, check_function
 
 # Exercise 1: which inputs feed one output channel of a grouped convolution?
@@ -47,17 +47,18 @@ def _as_channel_set(answer: object) -> set[int] | None:
     return {int(i) for i in items}
 
 
-@checker("Exercise 1 (grouped convolution)")
+@checker(
+    "Exercise 1 (grouped convolution)",
+    placeholder=(
+        "Write the input channels as a set of numbers, e.g. `answer = {0, 1, 2}`.",
+        f"Picture the groups: the {GROUPED['in_channels']} inputs and the {GROUPED['out_channels']} "
+        f"outputs are each cut into {GROUPED['groups']} groups of consecutive channels.",
+    ),
+)
 def check_grouped_inputs(answer: object) -> Feedback:
     """``answer``: the set of input channels that feed output channel ``GROUPED["output"]``."""
     q = GROUPED
     m, n, g, out = q["in_channels"], q["out_channels"], q["groups"], q["output"]
-    if is_unanswered(answer):
-        return Feedback.unanswered(
-            "Write the input channels as a set of numbers, e.g. `answer = {0, 1, 2}`.",
-            f"Picture the groups: the {m} inputs and the {n} outputs are each cut into {g} groups "
-            "of consecutive channels.",
-        )
     chosen = _as_channel_set(answer)
     if chosen is None:
         return Feedback.wrong(
@@ -114,16 +115,17 @@ def check_grouped_inputs(answer: object) -> Feedback:
 # --------------------------------------------------------------------------------------------------
 
 
-@checker("Exercise 2 (depthwise-separable MACs)")
+@checker(
+    "Exercise 2 (depthwise-separable MACs)",
+    placeholder=(
+        "Replace `None` with the number of multiply-accumulates (you may compute it in Python).",
+        "A depthwise-separable layer is two layers; add up what each one costs.",
+    ),
+)
 def check_separable_macs(answer: object) -> Feedback:
     """``answer``: the multiply-accumulates of the ``SEPARABLE`` layer (depthwise + pointwise)."""
     q = SEPARABLE
     m, n, k, s = q["in_channels"], q["out_channels"], q["kernel"], q["size"]
-    if is_unanswered(answer):
-        return Feedback.unanswered(
-            "Replace `None` with the number of multiply-accumulates (you may compute it in Python).",
-            "A depthwise-separable layer is two layers; add up what each one costs.",
-        )
     truth = cost.separable_macs(m, n, k, s)
     dw, pw = cost.depthwise_macs(m, k, s), cost.pointwise_macs(m, n, s)
     return check_count(
@@ -198,16 +200,17 @@ def fewest_groups() -> int:
     raise ValueError("no groups value meets the target")  # the exercise's numbers guarantee one
 
 
-@checker("Exercise 3 (groups for a budget)")
+@checker(
+    "Exercise 3 (groups for a budget)",
+    placeholder=(
+        "Replace `None` with a number of groups.",
+        "`cost.grouped_macs(M, N, k, Df, g)` gives the cost of any candidate: try a few.",
+    ),
+)
 def check_groups_for_target(answer: object) -> Feedback:
     """``answer``: the fewest groups that bring the ``GROUPS_TARGET`` convolution under its target."""
     q = GROUPS_TARGET
     m, n, k, s, target = q["in_channels"], q["out_channels"], q["kernel"], q["size"], q["target"]
-    if is_unanswered(answer):
-        return Feedback.unanswered(
-            "Replace `None` with a number of groups.",
-            "`cost.grouped_macs(M, N, k, Df, g)` gives the cost of any candidate: try a few.",
-        )
     g = as_count(answer)
     if g is None:
         return Feedback.wrong(

@@ -15,7 +15,7 @@ from torch import nn
 
 from .. import compression, cost
 from ..models import squeezenet
-from ._feedback import Feedback, checker, is_unanswered
+from ._feedback import Feedback, checker
 from .checks import check_count, check_function, first_mistake
 
 # Exercise 1: the parameters of one Fire module (fire5 at SR = 0.25).
@@ -51,16 +51,17 @@ def fire_params() -> int:
     return cost.count_params(squeezenet.Fire(q["in_channels"], q["squeeze"], q["expand1x1"], q["expand3x3"]))
 
 
-@checker("Exercise 1 (Fire module parameters)")
+@checker(
+    "Exercise 1 (Fire module parameters)",
+    placeholder=(
+        "Replace `None` with the number of parameters (you may compute it in Python).",
+        "A Fire module is three convolutions: add up their weights and their biases.",
+    ),
+)
 def check_fire_params(answer: object) -> Feedback:
     """``answer``: the parameters (weights and biases) of the ``FIRE`` module."""
     q = FIRE
     m, s, e1, e3 = q["in_channels"], q["squeeze"], q["expand1x1"], q["expand3x3"]
-    if is_unanswered(answer):
-        return Feedback.unanswered(
-            "Replace `None` with the number of parameters (you may compute it in Python).",
-            "A Fire module is three convolutions: add up their weights and their biases.",
-        )
     truth = fire_params()
     biases = s + e1 + e3
     return check_count(
@@ -172,6 +173,11 @@ def check_fire_module(fn: Callable[[int, int, int, int], nn.Module] | None) -> F
         not_implemented_hint="Three `nn.Conv2d` layers and a `forward` that concatenates two of their "
         "outputs.",
         describe=_case_name,
+        returns=(
+            nn.Module,
+            "a torch module",
+            "Return an instance of your `nn.Module` subclass (or another module).",
+        ),
         judge=_judge_fire,
         passed=lambda: Feedback.correct(
             f"Your Fire module matches the package's on all {len(FIRE_CASES)} shapes, weights, biases, ReLUs "
@@ -180,15 +186,9 @@ def check_fire_module(fn: Callable[[int, int, int, int], nn.Module] | None) -> F
     )
 
 
-# One branch per hint a learner can get: splitting it would scatter the hints.
-def _judge_fire(name: str, case: tuple[int, int, int, int], module: object) -> Feedback | None:  # noqa: C901
+def _judge_fire(name: str, case: tuple[int, int, int, int], module: nn.Module) -> Feedback | None:
     """What is wrong with the learner's module for one shape, or None if it computes the package's Fire."""
     m, s, e1, e3 = case
-    if not isinstance(module, nn.Module):
-        return Feedback.wrong(
-            f"{name} returned a {type(module).__name__}, not a torch module.",
-            "Return an instance of your `nn.Module` subclass (or another module).",
-        )
     if any(isinstance(layer, nn.modules.batchnorm._BatchNorm) for layer in module.modules()):
         return Feedback.wrong(
             "Your module has BatchNorm; SqueezeNet 1.0 has none.",

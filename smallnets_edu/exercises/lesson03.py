@@ -16,8 +16,8 @@ import torch
 from torch import nn
 
 from .. import blocks, cost, models, paper_figures
-from ._feedback import Feedback, as_number, checker, is_unanswered
-from .checks import check_function
+from ._feedback import Feedback, as_number, checker
+from .checks import check_function, unreadable
 
 # Exercise 1: a depthwise-separable block, tried on these (in_channels, out_channels, stride, input side).
 BLOCK_CASES = ((32, 64, 1, 12), (64, 128, 2, 12), (16, 16, 1, 7), (24, 40, 2, 9))
@@ -120,20 +120,20 @@ def check_separable_block(make_block: object) -> Feedback:
         not_implemented="Your function still raises `NotImplementedError`: replace that line with the block.",
         not_implemented_hint="Two convolutions, each followed by BatchNorm and ReLU.",
         describe=lambda case: f"`{name}({case[0]}, {case[1]}, stride={case[2]})`",
+        returns=(
+            nn.Module,
+            "a `torch.nn.Module`",
+            "Return the layers wrapped in a module, e.g. `nn.Sequential(...)`.",
+        ),
         judge=_judge_block,
         passed=passed,
     )
 
 
 # One branch per hint a learner can get: splitting it would scatter the hints.
-def _judge_block(call: str, case: tuple[int, int, int, int], block: object) -> Feedback | None:  # noqa: C901
+def _judge_block(call: str, case: tuple[int, int, int, int], block: nn.Module) -> Feedback | None:  # noqa: C901
     """What is wrong with the learner's block for one case (``call`` shows it), or None if it is right."""
     m, n, stride, side = case
-    if not isinstance(block, nn.Module):
-        return Feedback.wrong(
-            f"{call} returned a {type(block).__name__}, not a `torch.nn.Module`.",
-            "Return the layers wrapped in a module, e.g. `nn.Sequential(...)`.",
-        )
     try:
         ours = cost.profile(block, side, in_channels=m)
         with torch.no_grad():
@@ -253,16 +253,17 @@ def _as_kinds(answer: object) -> tuple[set[str], list[str]] | None:
     return known, unknown
 
 
-@checker("Exercise 2 (off the α² law)")
+@checker(
+    "Exercise 2 (off the α² law)",
+    placeholder=(
+        "Write a set of layer kinds, e.g. `answer = {'pointwise'}`; the kinds are "
+        + ", ".join(f"'{k}'" for k in KINDS)
+        + ".",
+        "Write each kind's cost with αM input and αN output channels and count the α's.",
+    ),
+)
 def check_off_the_law(answer: object) -> Feedback:
     """``answer``: the set of layer kinds (``KINDS``) whose MACs do not scale with alpha squared."""
-    if is_unanswered(answer):
-        return Feedback.unanswered(
-            "Write a set of layer kinds, e.g. `answer = {'pointwise'}`; the kinds are "
-            + ", ".join(f"'{k}'" for k in KINDS)
-            + ".",
-            "Write each kind's cost with αM input and αN output channels and count the α's.",
-        )
     parsed = _as_kinds(answer)
     if parsed is None:
         return Feedback.wrong(
@@ -336,19 +337,21 @@ def _as_choice(answer: object) -> tuple[float, int] | None:
     return alpha, int(resolution) if float(resolution).is_integer() else resolution
 
 
-@checker("Exercise 3 (a model for a budget)")
+@checker(
+    "Exercise 3 (a model for a budget)",
+    placeholder=(
+        "Write your choice as a pair `(alpha, resolution)`, e.g. `answer = (1.0, 224)`.",
+        f"Which of the sixteen cost at most {BUDGET_MACS / 1e6:g}M MACs? Of those, which is most accurate?",
+    ),
+)
 def check_budget_pick(answer: object) -> Feedback:
     """``answer``: ``(alpha, resolution)`` of the most accurate grid model within ``BUDGET_MACS``."""
     budget = BUDGET_MACS
-    if is_unanswered(answer):
-        return Feedback.unanswered(
-            "Write your choice as a pair `(alpha, resolution)`, e.g. `answer = (1.0, 224)`.",
-            f"Which of the sixteen cost at most {budget / 1e6:g}M MACs? Of those, which is most accurate?",
-        )
     choice = _as_choice(answer)
     if choice is None:
-        return Feedback.wrong(
-            f"Your answer ({answer!r}) is not a pair of numbers.",
+        return unreadable(
+            answer,
+            "a pair of numbers",
             "Write it like `answer = (0.75, 192)`: the width multiplier first, then the input side.",
         )
     table = grid()

@@ -16,8 +16,8 @@ import torch
 
 from .. import cost, diagrams
 from ..models import shufflenet_v1
-from ._feedback import Feedback, as_count, checker, is_unanswered
-from .checks import check_function, returned_count_mistake
+from ._feedback import Feedback, as_count, checker
+from .checks import check_count_function
 
 # Exercise 1: stride-1 units (channels, groups, size) the learner's formula is tried on. Table 1 widths
 # at their stage's map size, plus two that are not in the paper.
@@ -39,6 +39,13 @@ def unit_cost(channels: int, groups: int, size: int) -> int:
     with torch.device("meta"):  # shapes only: counting needs no weights
         unit = shufflenet_v1.ShuffleUnit(channels, channels, groups)
     return cost.profile(unit, size, in_channels=channels).macs
+
+
+def _not_channels(answer: object, example: str) -> Feedback:
+    """What exercises 2 and 3 say to an answer that is no channel count; ``example`` is the cell's line."""
+    return Feedback.wrong(
+        f"{answer!r} is not a number of channels: a whole number, 1 or more.", f"Write it like `{example}`."
+    )
 
 
 # --------------------------------------------------------------------------------------------------
@@ -100,23 +107,18 @@ def _case_text(case: tuple[int, int, int]) -> str:
 def check_unit_macs(fn: Callable[[int, int, int], object] | None) -> Feedback:
     """``fn(channels, groups, size)``: the MACs of a stride-1 ShuffleNet unit, tried on ``UNIT_CASES``."""
     listed = ", ".join(f"{c}/{g}/{s}" for c, g, s in UNIT_CASES)
-    return check_function(
+    return check_count_function(
         fn,
         UNIT_CASES,
+        truth=unit_cost,
+        mistakes=_unit_mistakes,
         usage="check_unit_macs(unit_macs)",
+        describe=_case_text,
         not_implemented_hint="Only three layers do arithmetic: a grouped 1x1, a depthwise 3x3 and another "
         "grouped 1x1.",
-        describe=_case_text,
-        raised="Your function raised {error_type} on {case}: {error}",
         raised_hint="Compute with the three arguments only; the bottleneck is `channels // 4`.",
-        judge=lambda shown, case, answer: returned_count_mistake(
-            answer,
-            unit_cost(*case),
-            where=shown,
-            mistakes=_unit_mistakes(*case),
-            return_hint="Return the count, e.g. `return first + second + third`.",
-            far_hint="The paper's formula for this unit is hw(2cm/g + 9m), with m the bottleneck width.",
-        ),
+        return_hint="Return the count, e.g. `return first + second + third`.",
+        far_hint="The paper's formula for this unit is hw(2cm/g + 9m), with m the bottleneck width.",
         passed=lambda: Feedback.correct(
             f"Your function matches the profile of the package's `ShuffleUnit` on all {len(UNIT_CASES)} "
             f"units (channels/groups/size {listed}). The two grouped 1x1s carry almost all of it, which is "
@@ -150,22 +152,20 @@ def smallest_full_mixing(groups: int = MIXING_GROUPS) -> int:
     raise ValueError(f"no channel count up to {diagrams.MAX_CHANNELS} mixes fully with {groups} groups")
 
 
-@checker("Exercise 2 (when the shuffle mixes everything)")
+@checker(
+    "Exercise 2 (when the shuffle mixes everything)",
+    placeholder=(
+        "Replace `None` with a number of channels.",
+        "Picture the shuffle as dealing cards: each group of the next layer gets C/g channels, "
+        "one from each group in turn.",
+    ),
+)
 def check_full_mixing(answer: object) -> Feedback:
     """``answer``: the smallest channel count at which the ``MIXING_GROUPS`` stack connects all to all."""
     g = MIXING_GROUPS
-    if is_unanswered(answer):
-        return Feedback.unanswered(
-            "Replace `None` with a number of channels.",
-            "Picture the shuffle as dealing cards: each group of the next layer gets C/g channels, "
-            "one from each group in turn.",
-        )
     channels = as_count(answer)
     if channels is None:
-        return Feedback.wrong(
-            f"{answer!r} is not a number of channels: a whole number, 1 or more.",
-            "Write it like `smallest_channels = 10`.",
-        )
+        return _not_channels(answer, "smallest_channels = 10")
     if channels % g:
         return Feedback.wrong(
             f"{channels} channels cannot be split into {g} equal groups.",
@@ -219,24 +219,23 @@ def widest_equal_cost(groups: int | None = None) -> int:
     return channels
 
 
-@checker("Exercise 3 (Table 1 for six groups)")
+@checker(
+    "Exercise 3 (Table 1 for six groups)",
+    placeholder=(
+        "Replace `None` with a number of channels.",
+        f"Compute the cost of the g = {EQUAL_COST['reference_groups']} unit with "
+        f"{EQUAL_COST['reference_channels']} channels first, then try multiples of "
+        f"{shufflenet_v1.BOTTLENECK_RATIO * EQUAL_COST['groups']} for g = {EQUAL_COST['groups']}.",
+    ),
+)
 def check_equal_cost_width(answer: object) -> Feedback:
     """``answer``: the widest stage-2 width for ``EQUAL_COST["groups"]`` within the reference unit's cost."""
     q = EQUAL_COST
     g, size = q["groups"], q["size"]
     step = shufflenet_v1.BOTTLENECK_RATIO * g
-    if is_unanswered(answer):
-        return Feedback.unanswered(
-            "Replace `None` with a number of channels.",
-            f"Compute the cost of the g = {q['reference_groups']} unit with {q['reference_channels']} "
-            f"channels first, then try multiples of {step} for g = {g}.",
-        )
     channels = as_count(answer)
     if channels is None:
-        return Feedback.wrong(
-            f"{answer!r} is not a number of channels: a whole number, 1 or more.",
-            "Write it like `width_for_six_groups = 240`.",
-        )
+        return _not_channels(answer, "width_for_six_groups = 240")
     if channels % step:
         return Feedback.wrong(
             f"{channels} is not a multiple of 4g = {step}: the bottleneck ({channels / 4:g} channels) "

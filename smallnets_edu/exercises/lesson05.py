@@ -19,8 +19,8 @@ from torch import nn
 
 from .. import cost, memory, models, relu_spiral
 from ..models.mobilenet_v2 import InvertedResidual
-from ._feedback import Feedback, as_number, checker, is_unanswered
-from .checks import check_function, check_number
+from ._feedback import Feedback, as_number, checker
+from .checks import check_function, check_number, unreadable
 
 # Exercise 1: the block, tried on these (in_channels, out_channels, stride, expansion t, input side).
 BLOCK_CASES = ((24, 24, 1, 6, 8), (16, 24, 2, 6, 9), (32, 32, 1, 4, 7), (24, 32, 1, 6, 7), (32, 32, 2, 6, 8))
@@ -102,20 +102,20 @@ def check_inverted_residual(make_block: object) -> Feedback:
         not_implemented="Your block still raises `NotImplementedError`: replace that line with the layers.",
         not_implemented_hint="Three convolutions: 1x1 to t·in channels, 3x3 depthwise, 1x1 to out channels.",
         describe=lambda case: f"`{name}({case[0]}, {case[1]}, stride={case[2]}, t={case[3]})`",
+        returns=(
+            nn.Module,
+            "a `torch.nn.Module`",
+            "Subclass `nn.Module` and write `forward`, so the shortcut can add the input back.",
+        ),
         judge=_judge_block,
         passed=passed,
     )
 
 
 # One branch per hint a learner can get: splitting it would scatter the hints.
-def _judge_block(call: str, case: tuple[int, int, int, int, int], block: object) -> Feedback | None:  # noqa: C901
+def _judge_block(call: str, case: tuple[int, int, int, int, int], block: nn.Module) -> Feedback | None:  # noqa: C901
     """What is wrong with the learner's block for one case (``call`` shows it), or None if it is right."""
     cin, cout, stride, t, side = case
-    if not isinstance(block, nn.Module):
-        return Feedback.wrong(
-            f"{call} returned a {type(block).__name__}, not a `torch.nn.Module`.",
-            "Subclass `nn.Module` and write `forward`, so the shortcut can add the input back.",
-        )
     reference = InvertedResidual(cin, cout, stride, t)
     try:
         block.eval()
@@ -250,15 +250,16 @@ def streamed_peak_kb(width: float = MEMORY_WIDTH, resolution: int = MEMORY_RESOL
     return memory.kb(memory.peak(list(_records(width, resolution)), streamed=True).bytes(BYTES_PER_VALUE))
 
 
-@checker("Exercise 2 (memory for streamed inference)")
+@checker(
+    "Exercise 2 (memory for streamed inference)",
+    placeholder=(
+        "Write a number of kilobytes, e.g. `answer = 123.4`.",
+        "Which tensors must exist whole when the expanded ones are computed in slices?",
+    ),
+)
 def check_streamed_memory(answer: object) -> Feedback:
     """``answer``: kilobytes (thousands of bytes) of the largest tensor, as a number."""
     width, res = MEMORY_WIDTH, MEMORY_RESOLUTION
-    if is_unanswered(answer):
-        return Feedback.unanswered(
-            "Write a number of kilobytes, e.g. `answer = 123.4`.",
-            "Which tensors must exist whole when the expanded ones are computed in slices?",
-        )
     records = list(_records(width, res))
     truth = streamed_peak_kb(width, res)
     top = memory.peak(records, streamed=True)
@@ -277,9 +278,7 @@ def check_streamed_memory(answer: object) -> Feedback:
         truth,
         close=lambda value, other: math.isclose(value, other, rel_tol=0.01),
         finite=False,
-        not_a_number=Feedback.wrong(
-            f"Your answer ({answer!r}) is not a number.", "Write it like `answer = 123.4` (kilobytes)."
-        ),
+        not_a_number=unreadable(answer, "a number", "Write it like `answer = 123.4` (kilobytes)."),
         correct=f"{truth:.1f} KB: {top.channels} channels × {top.height} × {top.width} values × 2 bytes, the "
         f"output of `{top.name}`. Run layer by layer, the same network would hold {naive_kb:,.1f} KB "
         f"for its largest tensor, {naive_kb / truth:.0f} times as much.",

@@ -17,8 +17,8 @@ import torch
 
 from .. import cost, models
 from ..models import effnet
-from ._feedback import Feedback, as_number, checker, is_unanswered
-from .checks import check_function, returned_count_mistake
+from ._feedback import Feedback, as_number, checker
+from .checks import check_count_function, check_function
 
 # --------------------------------------------------------------------------------------------------
 # Exercise 1: factor a 3x3 kernel into a column and a row
@@ -237,24 +237,19 @@ def _block_text(case: tuple[int, int, int, int]) -> str:
 @checker("Exercise 2 (cost of an EffNet block)")
 def check_block_macs(fn: Callable[[int, int, int, int], object] | None) -> Feedback:
     """``fn(in_channels, out_channels, size, depth_multiplier)``: MACs of an EffNet block."""
-    return check_function(
+    return check_count_function(
         fn,
         BLOCK_CASES,
+        truth=block_cost,
+        mistakes=_block_mistakes,
         usage="check_block_macs(effnet_block_macs)",
+        describe=_block_text,
         not_implemented_hint="Four layers cost something: a 1x1, a depthwise 1x3, a depthwise 3x1 and a 1x2 "
         "convolution.",
-        describe=_block_text,
-        raised="Your function raised {error_type} on {case}: {error}",
         raised_hint="Compute with the four arguments only; the bottleneck is `out_channels // 2`.",
-        judge=lambda shown, case, answer: returned_count_mistake(
-            answer,
-            block_cost(*case),
-            where=shown,
-            mistakes=_block_mistakes(*case),
-            return_hint="Return the count, e.g. `return first + second + third + fourth`.",
-            far_hint="Follow a tensor through the block and write down its channels and map size after each "
-            "layer.",
-        ),
+        return_hint="Return the count, e.g. `return first + second + third + fourth`.",
+        far_hint="Follow a tensor through the block and write down its channels and map size after each "
+        "layer.",
         passed=lambda: Feedback.correct(
             f"Your function matches the profile of the package's `EffNetBlock` on all {len(BLOCK_CASES)} "
             "blocks. Look at which term is largest: in the network's blocks it is the 1x2 convolution, the "
@@ -302,16 +297,17 @@ def narrowest_matching_width(block: str | None = None, depth_multiplier: int | N
     return k * q["step"]
 
 
-@checker("Exercise 3 (a MobileNet as expensive as EffNet)")
+@checker(
+    "Exercise 3 (a MobileNet as expensive as EffNet)",
+    placeholder=(
+        "Replace `None` with a width multiplier, like `1.5`.",
+        'Build the network with `block="mobilenet"` at a few widths and profile it at 32x32.',
+    ),
+)
 def check_matching_width(answer: object) -> Feedback:
     """``answer``: the smallest width multiplier (multiple of 0.25) matching the EffNet network's MACs."""
     q = EQUAL_COST
     step = q["step"]
-    if is_unanswered(answer):
-        return Feedback.unanswered(
-            "Replace `None` with a width multiplier, like `1.5`.",
-            'Build the network with `block="mobilenet"` at a few widths and profile it at 32x32.',
-        )
     value = as_number(answer)
     if value is None or not math.isfinite(value) or value <= 0:
         return Feedback.wrong(

@@ -16,8 +16,8 @@ from torch import nn
 
 from .. import blocks, cost, models, paper_figures
 from ..models import fd_mobilenet, mobilenet_v1
-from ._feedback import Feedback, as_number, checker, is_unanswered
-from .checks import first_mistake
+from ._feedback import Feedback, as_number, checker
+from .checks import first_mistake, unreadable
 
 # Exercise 1: MobileNet's blocks with strides of the learner's choice, at this input side.
 RESOLUTION = 224
@@ -91,19 +91,22 @@ def _as_strides(answer: object) -> list[int] | None:
     return [int(v) for v in values]
 
 
-@checker("Exercise 1 (make MobileNet fast)")
+@checker(
+    "Exercise 1 (make MobileNet fast)",
+    placeholder=(
+        f"Write a list of {len(mobilenet_v1.BLOCKS)} strides, one per block, "
+        "e.g. `my_strides = [1, 2, 1, ...]`.",
+        "Each stride-2 layer halves the map; the first convolution already halves 224 to 112.",
+    ),
+)
 def check_fast_strides(answer: object) -> Feedback:
     """``answer``: the thirteen block strides (1 or 2) of a MobileNet that reaches 7x7 within 12 layers."""
     n = len(mobilenet_v1.BLOCKS)
-    if is_unanswered(answer):
-        return Feedback.unanswered(
-            f"Write a list of {n} strides, one per block, e.g. `my_strides = [1, 2, 1, ...]`.",
-            "Each stride-2 layer halves the map; the first convolution already halves 224 to 112.",
-        )
     strides = _as_strides(answer)
     if strides is None:
-        return Feedback.wrong(
-            f"Your answer ({answer!r}) is not a list of whole numbers.",
+        return unreadable(
+            answer,
+            "a list of whole numbers",
             f"Write {n} strides, each 1 or 2, in a list: `[2, 1, ...]`.",
         )
     if len(strides) != n:
@@ -160,18 +163,20 @@ def stage_share(name: str, width_mult: float, side: int = STEM_SIDE) -> float:
     return sum(row.macs for row in _computing(profile) if _side(row) == side) / profile.macs
 
 
-@checker("Exercise 2 (the stem at small widths)")
+@checker(
+    "Exercise 2 (the stem at small widths)",
+    placeholder=(
+        "Write the share as a number, e.g. `answer = 0.1` (or `answer = 10` for 10%).",
+        f"Group FD-MobileNet {STEM_WIDTH:g}x's layers by output side; divide the {STEM_SIDE}x{STEM_SIDE} "
+        "ones' MACs by the total.",
+    ),
+)
 def check_stem_share(answer: object) -> Feedback:
     """``answer``: the share of FD-MobileNet 0.25x's MACs at 112x112, as a fraction or a percentage."""
     w, s = STEM_WIDTH, STEM_SIDE
-    if is_unanswered(answer):
-        return Feedback.unanswered(
-            "Write the share as a number, e.g. `answer = 0.1` (or `answer = 10` for 10%).",
-            f"Group FD-MobileNet {w:g}x's layers by output side; divide the {s}x{s} ones' MACs by the total.",
-        )
     value = as_number(answer)
     if value is None:
-        return Feedback.wrong(f"Your answer ({answer!r}) is not a number.", "Write it like `answer = 0.1`.")
+        return unreadable(answer, "a number", "Write it like `answer = 0.1`.")
     if value > 100:
         return Feedback.wrong(
             f"{value:,.0f} looks like a count of MACs, not a share.",
@@ -243,17 +248,18 @@ def equal_resolution() -> int:
     return min(SIDES, key=lambda r: abs(math.log(mobilenet_macs_at(r) / target)))
 
 
-@checker("Exercise 3 (equal cost by resolution)")
+@checker(
+    "Exercise 3 (equal cost by resolution)",
+    placeholder=(
+        "Write an input side in pixels, e.g. `answer = 160`.",
+        "A network's MACs scale with the area of its input.",
+    ),
+)
 def check_equal_resolution(answer: object) -> Feedback:
     """``answer``: an input side in pixels, a multiple of ``STEP``."""
-    if is_unanswered(answer):
-        return Feedback.unanswered(
-            "Write an input side in pixels, e.g. `answer = 160`.",
-            "A network's MACs scale with the area of its input.",
-        )
     value = as_number(answer)
     if value is None:
-        return Feedback.wrong(f"Your answer ({answer!r}) is not a number.", "Write it like `answer = 160`.")
+        return unreadable(answer, "a number", "Write it like `answer = 160`.")
     if 0 < value <= 1:
         return Feedback.wrong(
             f"{value:g} looks like a resolution multiplier ρ; the exercise asks for the side in pixels.",

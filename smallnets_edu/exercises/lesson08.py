@@ -186,15 +186,16 @@ def _intensity_mistake(layer: str, groups: int, number: float) -> Feedback:
     )
 
 
-@checker("Exercise 2 (arithmetic intensity)")
+@checker(
+    "Exercise 2 (arithmetic intensity)",
+    placeholder=(
+        "Set `depthwise_intensity` and `pointwise_intensity` to numbers (MACs per byte).",
+        "For each layer: count its MACs, then the bytes of its weights, its input and its output.",
+    ),
+)
 def check_intensity(depthwise: object, pointwise: object) -> Feedback:
     """Both intensities in MACs per byte, within 2%."""
     c = INTENSITY["channels"]
-    if is_unanswered(depthwise) and is_unanswered(pointwise):
-        return Feedback.unanswered(
-            "Set `depthwise_intensity` and `pointwise_intensity` to numbers (MACs per byte).",
-            "For each layer: count its MACs, then the bytes of its weights, its input and its output.",
-        )
     truth = dict(zip(("depthwise", "pointwise"), intensities(), strict=True))
     answers = {"depthwise": depthwise, "pointwise": pointwise}
     for layer, groups in (("depthwise", c), ("pointwise", 1)):
@@ -244,14 +245,15 @@ def microcontroller_fits() -> set[str]:
     return {name for name, p in showdown.costs().items() if not _limits(p)}
 
 
-@checker("Exercise 3 (a network for a microcontroller)")
+@checker(
+    "Exercise 3 (a network for a microcontroller)",
+    placeholder=(
+        'Write the networks that fit as a set of names, e.g. `answer = {"effnet"}`.',
+        "The table of section 1 has all three numbers for every network.",
+    ),
+)
 def check_microcontroller(answer: object) -> Feedback:
     """``answer``: the set of network names that fit all three limits."""
-    if is_unanswered(answer):
-        return Feedback.unanswered(
-            'Write the networks that fit as a set of names, e.g. `answer = {"effnet"}`.',
-            "The table of section 1 has all three numbers for every network.",
-        )
     if isinstance(answer, str):
         answer = {answer}
     if not isinstance(answer, Iterable) or not all(isinstance(n, str) for n in answer):

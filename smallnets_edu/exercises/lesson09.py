@@ -6,13 +6,12 @@ right answers are computed here, each time a checker runs, from :mod:`smallnets_
 
 from __future__ import annotations
 
-import math
-
 import torch
 from torch import nn
 
 from .. import deploy, models
 from ._feedback import Feedback, as_number, checker, is_unanswered
+from .checks import check_number
 
 # Exercise 1: a small convolution and its BatchNorm, with statistics as after training.
 FOLD = {"in_channels": 3, "out_channels": 4, "kernel": 3, "seed": 9}
@@ -68,14 +67,15 @@ def _fold_slips(conv: nn.Conv2d, bn: nn.BatchNorm2d) -> dict[str, tuple[torch.Te
     }
 
 
-@checker("Exercise 1 (fold a BatchNorm by hand)")
+@checker(
+    "Exercise 1 (fold a BatchNorm by hand)",
+    placeholder=(
+        "Set `folded_weight` and `folded_bias` to tensors computed from `conv` and `bn`.",
+        "One scale per output channel: s = gamma / sqrt(running_var + eps).",
+    ),
+)
 def check_fold(weight: object, bias: object) -> Feedback:
     """``weight`` (out, in, k, k) and ``bias`` (out,) of the folded convolution, within 1e-4."""
-    if is_unanswered(weight) and is_unanswered(bias):
-        return Feedback.unanswered(
-            "Set `folded_weight` and `folded_bias` to tensors computed from `conv` and `bn`.",
-            "One scale per output channel: s = gamma / sqrt(running_var + eps).",
-        )
     conv, bn = fold_exercise()
     truth = deploy.fold_conv_bn(conv, bn)
     answers = {}
@@ -145,41 +145,47 @@ def int8_estimate(name: str = INT8_NETWORK) -> dict[str, int]:
     return {"weights": weights, "biases": biases, "bytes": weights + 4 * biases}
 
 
-@checker("Exercise 2 (the size of an 8-bit network)")
+@checker(
+    "Exercise 2 (the size of an 8-bit network)",
+    placeholder=(
+        "Set `int8_bytes` to a number of bytes.",
+        "Start from the parameter count: how many bytes does one 8-bit weight take?",
+    ),
+)
 def check_int8_size(answer: object) -> Feedback:
     """``answer``: the int8 size of :data:`INT8_NETWORK`'s weights in bytes, within 5% of the payload."""
-    if is_unanswered(answer):
-        return Feedback.unanswered(
-            "Set `int8_bytes` to a number of bytes.",
-            "Start from the parameter count: how many bytes does one 8-bit weight take?",
-        )
-    value = as_number(answer)
-    if value is None or not math.isfinite(value) or value <= 0:
-        return Feedback.wrong(f"The answer should be a positive number of bytes, got {answer!r}.")
     est = int8_estimate()
     truth = est["bytes"]
     params = sum(
         p.numel() for p in models.build_meta(INT8_NETWORK, num_classes=10, variant="cifar").parameters()
     )
-    if abs(value - truth) <= INT8_TOLERANCE * truth:
-        return Feedback.correct(
-            f"About {truth:,} bytes: {est['weights']:,} weights at one byte and {est['biases']:,} "
-            "float biases at four. The file `deploy.quantize` writes is larger (see the table of "
-            "section 3): PyTorch also stores a float64 scale and an int64 zero point for every output "
-            "channel of every layer (16 bytes each), and the names and layout of every tensor. Still "
-            f"about a quarter of the {4 * params:,} bytes of 32-bit floats."
-        )
-    for factor, slip in (
-        (4, "four bytes per parameter: that is the 32-bit network"),
-        (8, "eight per parameter: 8 bits are one byte, not eight"),
-        (1 / 8, "one bit per parameter"),
-        (2, "two bytes per parameter: that is a 16-bit network"),
-    ):
-        if abs(value - factor * truth) <= INT8_TOLERANCE * factor * truth:
-            return Feedback.wrong(f"Your answer is about {slip}.", "One 8-bit integer is one byte.")
-    return Feedback.wrong(
-        f"{value:,.0f} bytes is {'more' if value > truth else 'less'} than the 8-bit weights need.",
-        f"`cost.count_params` gives {INT8_NETWORK}'s parameters; each weight becomes one byte.",
+    not_bytes = f"The answer should be a positive number of bytes, got {answer!r}."
+    return check_number(
+        answer,
+        truth,
+        close=lambda value, other: abs(value - other) <= INT8_TOLERANCE * other,
+        not_a_number=Feedback.wrong(not_bytes),
+        correct=f"About {truth:,} bytes: {est['weights']:,} weights at one byte and {est['biases']:,} "
+        "float biases at four. The file `deploy.quantize` writes is larger (see the table of "
+        "section 3): PyTorch also stores a float64 scale and an int64 zero point for every output "
+        "channel of every layer (16 bytes each), and the names and layout of every tensor. Still "
+        f"about a quarter of the {4 * params:,} bytes of 32-bit floats.",
+        mistakes=[
+            (lambda value: value <= 0, not_bytes, None),  # a number, but no size
+            *(
+                (factor * truth, f"Your answer is about {slip}.", "One 8-bit integer is one byte.")
+                for factor, slip in (
+                    (4, "four bytes per parameter: that is the 32-bit network"),
+                    (8, "eight per parameter: 8 bits are one byte, not eight"),
+                    (1 / 8, "one bit per parameter"),
+                    (2, "two bytes per parameter: that is a 16-bit network"),
+                )
+            ),
+        ],
+        otherwise=lambda value: Feedback.wrong(
+            f"{value:,.0f} bytes is {'more' if value > truth else 'less'} than the 8-bit weights need.",
+            f"`cost.count_params` gives {INT8_NETWORK}'s parameters; each weight becomes one byte.",
+        ),
     )
 
 
@@ -199,14 +205,15 @@ def levels_used(peaks: tuple[float, ...] = DEPTHWISE_PEAKS) -> tuple[int, int]:
     return 2 * reach + 1, 2 * LEVELS + 1
 
 
-@checker("Exercise 3 (where 8 bits hurt)")
+@checker(
+    "Exercise 3 (where 8 bits hurt)",
+    placeholder=(
+        "Set `levels_per_tensor` and `levels_per_channel` to whole numbers.",
+        "With one scale for the whole tensor, the step between levels is max |w| / 127.",
+    ),
+)
 def check_levels(per_tensor: object, per_channel: object) -> Feedback:
     """How many int8 levels the smallest channel of :data:`DEPTHWISE_PEAKS` can use, both ways."""
-    if is_unanswered(per_tensor) and is_unanswered(per_channel):
-        return Feedback.unanswered(
-            "Set `levels_per_tensor` and `levels_per_channel` to whole numbers.",
-            "With one scale for the whole tensor, the step between levels is max |w| / 127.",
-        )
     truth_tensor, truth_channel = levels_used()
     for what, value, truth in (
         ("per_tensor", per_tensor, truth_tensor),
