@@ -14,30 +14,27 @@
 # %% [markdown]
 # # 02 · SqueezeNet: AlexNet's accuracy in 4.8 MB
 #
+# **After this lesson you can**
+#
+# - explain SqueezeNet's three design strategies and compute what each saves on one layer;
+# - build a **Fire module** from plain PyTorch layers and compute its parameters by hand;
+# - measure where SqueezeNet's parameters and arithmetic go, layer by layer;
+# - choose the **squeeze ratio** and the **share of 3x3 filters**, knowing what the paper measured for each;
+# - compress a network the Deep Compression way (pruning, weight sharing, sparse storage), then
+#   **measure the bytes** and what compression costs in accuracy.
+#
+# **The idea in one paragraph**
+#
 # In 2016 AlexNet was still the reference point for image classification: 57.2% top-1 on ImageNet,
 # 60 million parameters, a 240 MB file. **SqueezeNet** (Iandola, Han, Moskewicz, Ashraf, Dally and
 # Keutzer, 2016, [arXiv:1602.07360](https://arxiv.org/abs/1602.07360)) matched that accuracy
-# (57.5% top-1, 80.3% top-5) with **1.25 million parameters, 4.8 MB**, fifty times fewer. Then it went
-# further: with *Deep Compression* (Han, Mao and Dally, 2016,
-# [arXiv:1510.00149](https://arxiv.org/abs/1510.00149)) the same network fits in **0.47 MB**.
-#
-# Why bother? The paper gives three reasons that still hold: a small model needs less communication
-# when it is trained on many servers, it is cheap to send to a car or a phone over the air, and it fits
-# in the small on-chip memory of an FPGA (often under 10 MB), so that its weights never have to come
-# from slower off-chip memory.
-#
-# In this lesson you will
-#
-# 1. meet the paper's three design strategies and measure what each one buys;
-# 2. draw the **Fire module**, build it yourself, and check it against the package's;
-# 3. rebuild Table 1 (every layer's parameters) from our model, and compute the network's arithmetic;
-# 4. move SqueezeNet's own knobs, the **squeeze ratio** and the **share of 3x3 filters**, next to the
-#    paper's accuracy measurements;
-# 5. see what dropping the fully connected classifier saves, and what bypass connections cost;
-# 6. compress SqueezeNet the Deep Compression way (pruning, weight sharing, sparse storage) and
-#    **measure the bytes**, then check what compression does to the accuracy of a network you train.
-#
-# Lesson 01 showed what a 1x1 convolution is; here it becomes the main building material.
+# (57.5% top-1, 80.3% top-5) with **1.25 million parameters, 4.8 MB**, fifty times fewer. Its building
+# block, the Fire module, does much of its work with cheap 1x1 filters and lets the costly 3x3 filters
+# read only a few channels, squeezed by a 1x1 layer in front of them. With *Deep Compression* (Han, Mao
+# and Dally, 2016, [arXiv:1510.00149](https://arxiv.org/abs/1510.00149)) the same network fits in
+# **0.47 MB**: small enough to send to a car or a phone over the air, or to keep in the on-chip memory
+# of an FPGA (often under 10 MB). Lesson 01 showed what a 1x1 convolution is; here it becomes the main
+# building material.
 
 # %%
 import copy
@@ -154,11 +151,11 @@ print(f"output shape {tuple(mine(x).shape)}; same output as the package's Fire: 
 # \quad\text{weights, plus}\quad s_{1x1} + e_{1x1} + e_{3x3} \quad\text{biases.}$$
 #
 # For fire2: $96 \cdot 16 + 16 \cdot 64 + 9 \cdot 16 \cdot 64 = 11{,}776$ weights and 144 biases, 11,920
-# in all. From here on we use the package's `Fire` (in `smallnets_edu.models.squeezenet`), which adds
-# the bypass options of section 7 below.
+# in all. From here on we use the package's `Fire` (in `smallnets_edu.models.squeezenet`), which also
+# offers the bypass connections of a deep dive below.
 
 # %% [markdown]
-# ## 3. The network: Table 1, from our model
+# ## 3. The network: where the parameters and the arithmetic go
 #
 # SqueezeNet (the paper's section 3.3) is one convolution (`conv1`, 96 filters of 7x7 with stride 2), eight Fire
 # modules (`fire2` to `fire9`), and a final 1x1 convolution (`conv10`) with one filter per class,
@@ -174,9 +171,70 @@ print(f"output shape {tuple(mine(x).shape)}; same output as the package's Fire: 
 # $$e_i = base_e + incr_e \cdot \lfloor i / freq \rfloor, \qquad s_{1x1,i} = SR \cdot e_i, \qquad
 # e_{3x3,i} = pct_{3x3} \cdot e_i.$$
 #
-# Our model is built from exactly these formulas (`squeezenet.fire_config`). Below, each row of the
-# paper's Table 1 (`squeezenet.TABLE_1`) sits next to our layer: the output size and channels measured by
-# running an image through the model, and the parameters counted from its weights.
+# Our model is built from these formulas (`squeezenet.fire_config`); every layer agrees with the paper's
+# Table 1 (a deep dive below checks each row). `cost.profile` counts each layer's parameters and its
+# multiply-accumulates (MACs), the arithmetic:
+
+# %%
+prof_224 = cost.profile(net, 224)
+groups = ["conv1"] + [f"fire{i}" for i in range(2, 10)] + ["conv10"]
+
+
+def by_layer(profile, key):
+    """Sum a profile column over each Table 1 layer (a Fire module is several convolutions)."""
+    return [sum(getattr(r, key) for r in profile.layers if r.name.split(".")[1] == g) for g in groups]
+
+
+macs, params = by_layer(prof_224, "macs"), by_layer(prof_224, "params")
+fig, (left, right) = plots.figure(10.0, 3.4, ncols=2)
+y = np.arange(len(groups))
+left.barh(y, np.array(params) / 1e3, color=plots.FAMILY_COLOURS["squeezenet"])
+left.set_title("parameters (thousands)")
+right.barh(y, np.array(macs) / 1e6, color=plots.KIND_COLOURS["pointwise"])
+right.set_title("multiply-accumulates at 224x224 (millions)")
+for ax in (left, right):
+    ax.set_yticks(y, groups)
+    ax.invert_yaxis()
+fig.suptitle(f"SqueezeNet 1.0: {prof_224.params:,} parameters, {prof_224.macs / 1e6:,.1f}M MACs at 224x224")
+fig.tight_layout()
+
+# %% [markdown]
+# The total is **1,248,424 parameters**, Table 1's count (torchvision's `squeezenet1_0` has the same):
+# at 4 bytes each, 4,993,696 bytes, the paper's **4.8 MB** in MB of $2^{20}$ bytes, 50 times less than
+# AlexNet's 240 MB. Strategy 3 shows up clearly: conv1 to fire4, on 109x109 and 54x54 maps, hold 7% of
+# the parameters and do 45% of the arithmetic (conv1 alone, 96 filters of 7x7x3 on a 109x109 map, does
+# 20%). **conv10 is the biggest layer**: 513,000 parameters, 41% of the network, for one job (turning
+# 512 channels into 1000 class scores), and 11% of the arithmetic. Late downsampling is paid for in MACs.
+
+# %% [markdown] {"jp-MarkdownHeadingCollapsed": true, "tags": ["optional"]}
+# ### Deep dive (optional): what "4.8 MB" means
+#
+# Which megabyte the paper counts in.
+
+# %% [markdown]
+# The paper's model size is 32-bit weights: 4 bytes per parameter.
+
+# %%
+size = compression.dense_size(net, bits=32)
+print(f"{prof_224.params:,} parameters x 4 bytes = {size:,} bytes")
+print(f"  = {size / MB:.2f} MB of 2**20 bytes (the paper's 4.8MB)")
+print(f"  = {size / 1e6:.2f} million bytes (the course notes' '5MB')")
+print(f"AlexNet's 240MB is {240 / (size / MB):.0f} times more")
+
+# %% [markdown]
+# So the paper's MB is $2^{20}$ bytes, and the notes' "5MB" is the same file in millions of bytes. Both
+# are right, but to compare with the paper we count in its MB. (Careful: the paper's figures do not all
+# round the same way: its "19MB" model, in section 4 below, is 18.5 of these MB.)
+
+# %% [markdown] {"jp-MarkdownHeadingCollapsed": true, "tags": ["optional"]}
+# ### Deep dive (optional): Table 1, row by row
+#
+# Each row of the paper's Table 1 next to our layer, and why the input is 227x227.
+
+# %% [markdown]
+# Below, each row of the paper's Table 1 (`squeezenet.TABLE_1`) sits next to our layer: the output size
+# and channels measured by running an image through the model, and the parameters counted from its
+# weights.
 
 # %%
 modules = dict(net.named_modules())
@@ -239,51 +297,17 @@ table(
 )
 
 # %% [markdown]
-# Every layer agrees, and so does the total: **1,248,424 parameters** (torchvision's `squeezenet1_0`
-# has the same count). Two details are worth a look:
+# Every layer agrees, and so does the total. One detail is worth a look: **the input is 227x227, not
+# 224x224.** The paper prints 224, but a 7x7 convolution with stride 2 and no padding gives 111x111 only
+# from 227 (from 224 it gives 109). The authors' Caffe model reads 227x227 crops; our sizes above are
+# for 227.
+
+# %% [markdown] {"jp-MarkdownHeadingCollapsed": true, "tags": ["optional"]}
+# ### Deep dive (optional): SqueezeNet's figures in other papers
 #
-# - **The input is 227x227, not 224x224.** The paper prints 224, but a 7x7 convolution with stride 2 and
-#   no padding gives 111x111 only from 227 (from 224 it gives 109). The authors' Caffe model reads
-#   227x227 crops; our sizes above are for 227.
-# - **conv10 is the biggest layer**: 513,000 parameters, 41% of the network, for one job (turning 512
-#   channels into 1000 class scores). Section 6 shows what a fully connected classifier would have cost.
-#
-# ### What it computes
-#
-# Parameters are one side of the cost; the arithmetic is the other. `cost.profile` counts the
-# multiply-accumulates (MACs) of every layer. Strategy 3 shows up clearly: the early layers, which run
-# on 55x55 maps, hold few parameters and do most of the work.
-
-# %%
-prof_224 = cost.profile(net, 224)
-groups = ["conv1"] + [f"fire{i}" for i in range(2, 10)] + ["conv10"]
-
-
-def by_layer(profile, key):
-    """Sum a profile column over each Table 1 layer (a Fire module is several convolutions)."""
-    return [sum(getattr(r, key) for r in profile.layers if r.name.split(".")[1] == g) for g in groups]
-
-
-macs, params = by_layer(prof_224, "macs"), by_layer(prof_224, "params")
-fig, (left, right) = plots.figure(10.0, 3.4, ncols=2)
-y = np.arange(len(groups))
-left.barh(y, np.array(params) / 1e3, color=plots.FAMILY_COLOURS["squeezenet"])
-left.set_title("parameters (thousands)")
-right.barh(y, np.array(macs) / 1e6, color=plots.KIND_COLOURS["pointwise"])
-right.set_title("multiply-accumulates at 224x224 (millions)")
-for ax in (left, right):
-    ax.set_yticks(y, groups)
-    ax.invert_yaxis()
-fig.suptitle(f"SqueezeNet 1.0: {prof_224.params:,} parameters, {prof_224.macs / 1e6:,.1f}M MACs at 224x224")
-fig.tight_layout()
+# Every published parameter and MAC count for SqueezeNet 1.0 and 1.1, reconciled with ours.
 
 # %% [markdown]
-# conv1 to fire4, on 109x109 and 54x54 maps, hold 7% of the parameters and do 45% of the arithmetic
-# (conv1 alone, 96 filters of 7x7x3 on a 109x109 map, does 20%); conv10 holds 41% of the parameters and
-# does 11%. Late downsampling is paid for in MACs.
-#
-# ## 4. Paper vs ours: parameters, arithmetic and megabytes
-#
 # SqueezeNet is quoted by many papers, and they count differently. Here every published figure of
 # `smallnets_edu.paper_figures` for SqueezeNet 1.0 and 1.1 sits next to what our model computes at the same
 # resolution:
@@ -326,26 +350,12 @@ table(["model", "source", "input", "paper params", "ours", "diff", "paper MACs",
 #   repeated the 1700 against MobileNet's 76M (0.50 MobileNet-160): the gap is about 11x, not 22x, and
 #   the accuracies are 57.5% and 60.2%, not "both around 60%".
 # - **SqueezeNet 1.1** needs 349M MACs at 224: 2.35 times fewer than 1.0 (DeepScale's "2.4x less
-#   computation", section 8), with the same parameters give or take conv1.
-# - The complex-bypass row has no published count: Table 3 gives only its size, 7.7 MB (section 7).
-#
-# ### What "4.8 MB" means
-#
-# The paper's model size is 32-bit weights: 4 bytes per parameter.
-
-# %%
-size = compression.dense_size(net, bits=32)
-print(f"{prof_224.params:,} parameters x 4 bytes = {size:,} bytes")
-print(f"  = {size / MB:.2f} MB of 2**20 bytes (the paper's 4.8MB)")
-print(f"  = {size / 1e6:.2f} million bytes (the course notes' '5MB')")
-print(f"AlexNet's 240MB is {240 / (size / MB):.0f} times more")
+#   computation", the deep dive on SqueezeNet 1.1), with the same parameters give or take conv1.
+# - The complex-bypass row has no published count: Table 3 gives only its size, 7.7 MB (the deep dive on
+#   bypass connections).
 
 # %% [markdown]
-# So the paper's MB is $2^{20}$ bytes, and the notes' "5MB" is the same file in millions of bytes. Both
-# are right, but to compare with the paper we count in its MB. (Careful: the paper's figures do not all
-# round the same way: we will meet a "19MB" that is 18.5 of these MB.)
-#
-# ## 5. Explore: the squeeze ratio and the share of 3x3 filters
+# ## 4. Explore: the squeeze ratio and the share of 3x3 filters
 #
 # Section 5 of the paper explores the Fire module's design space with two knobs, keeping the other
 # metaparameters at their defaults:
@@ -357,10 +367,9 @@ print(f"AlexNet's 240MB is {240 / (size / MB):.0f} times more")
 #   accuracy reaches **85.6% at 50%** and stays there: more 3x3 filters add parameters (and computation)
 #   for nothing.
 #
-# Move the sliders. The readout counts the network's parameters, its size at 32 bits, its MACs at the
-# chosen input size and its largest activation map (one image, 32-bit), from the Fire formulas
-# (`compression.squeezenet_cost`, checked against `cost.profile` in the tests). The figure draws the size
-# (solid) and the MACs (dashed) as SR and $pct_{3x3}$ vary around your setting (the red star), the
+# Move the sliders. The readout counts the network's parameters, its size at 32 bits, its MACs and its
+# largest activation map (one image, 32-bit), from the Fire formulas (`compression.squeezenet_cost`).
+# The figure draws the size (solid) and the MACs (dashed) around your setting (the red star), the
 # paper's two sweeps in light grey, and the paper's measurements as black squares.
 
 # %%
@@ -397,9 +406,7 @@ def explore_plot(squeeze_ratio, pct3x3, resolution):
         xs, papers = sweep(knob, 0.5, 0.5)  # the paper swept SR at pct3x3 = 0.5, pct3x3 at SR = 0.5
         ax.plot(xs, [c.size_mb for c in papers], "-", color="#D0D0D0", lw=4, label="the paper's sweep")
         xs, ours = sweep(knob, squeeze_ratio, pct3x3, resolution)
-        ax.plot(
-            xs, [c.size_mb for c in ours], "o-", color=plots.FAMILY_COLOURS["squeezenet"], ms=4, label="size"
-        )
+        ax.plot(xs, [c.size_mb for c in ours], "o-", color=plots.FAMILY_COLOURS["squeezenet"], ms=4, label="size")
         ax.plot(x_now, now.size_mb, "*", color="#C44E52", ms=15, zorder=5)
         ax.set(ylim=(0, 27), ylabel="model size, MB at 32 bits", xlabel=labels[knob])
         twin = ax.twinx()
@@ -408,26 +415,14 @@ def explore_plot(squeeze_ratio, pct3x3, resolution):
         twin.grid(False)
     for sr, mb, top5 in PAPER_SR:
         axes[0].plot(sr, mb, "s", color="black", ms=7, zorder=6)
-        right = sr > 0.5  # label the right-hand point on its left, inside the axes
-        axes[0].annotate(
-            f"paper: {mb:g}MB, {top5} top-5",
-            (sr, mb),
-            xytext=(-8, 6) if right else (8, -3),
-            ha="right" if right else "left",
-            textcoords="offset points",
-            fontsize=8,
-        )
+        offset, align = ((-8, 6), "right") if sr > 0.5 else ((8, -3), "left")  # stay inside the axes
+        text = f"paper: {mb:g}MB, {top5} top-5"
+        axes[0].annotate(text, (sr, mb), xytext=offset, ha=align, textcoords="offset points", fontsize=8)
     for pct, top5 in PAPER_PCT:
         mb = compression.squeezenet_cost(0.5, pct).size_mb
         axes[1].plot(pct, mb, "s", color="black", ms=7, zorder=6)
-        axes[1].annotate(
-            f"paper: {top5} top-5",
-            (pct, mb),
-            xytext=(-8, 8),
-            ha="right",
-            textcoords="offset points",
-            fontsize=8,
-        )
+        text = f"paper: {top5} top-5"
+        axes[1].annotate(text, (pct, mb), xytext=(-8, 8), ha="right", textcoords="offset points", fontsize=8)
     axes[0].legend(loc="upper left", fontsize=8)
     fig.tight_layout()
     return fig
@@ -435,34 +430,33 @@ def explore_plot(squeeze_ratio, pct3x3, resolution):
 
 for resolution in (128, 160, 192, 224, 227, 256):  # warm the cache: each slider move is then instant
     compression.squeezenet_cost(resolution=resolution)
-widgets.Explorer(
-    {
-        "squeeze_ratio": widgets.options_slider("squeeze ratio SR", SR_VALUES, value=0.125),
-        "pct3x3": widgets.options_slider("pct3x3", PCT_VALUES, value=0.5),
-        "resolution": widgets.options_slider("input", [128, 160, 192, 224, 227, 256], value=224),
-    },
-    plot=explore_plot,
-    readout=explore_readout,
-    title="SqueezeNet's microarchitecture knobs",
-)
+sliders = {
+    "squeeze_ratio": widgets.options_slider("squeeze ratio SR", SR_VALUES, value=0.125),
+    "pct3x3": widgets.options_slider("pct3x3", PCT_VALUES, value=0.5),
+    "resolution": widgets.options_slider("input", [128, 160, 192, 224, 227, 256], value=224),
+}
+widgets.Explorer(sliders, plot=explore_plot, readout=explore_readout, title="SqueezeNet's microarchitecture knobs")
 
 # %% [markdown]
 # Things to try:
 #
 # - **SR from 0.125 to 0.75.** Size grows almost linearly with SR, because the 3x3 expand filters, the
-#   bulk of every Fire module, read $s_{1x1}$ channels. At SR = 0.75 our model is 18.5 MB; the paper
-#   calls it "19MB" (it is 19.4 million bytes: the paper's rounding is not consistent, but the model is
-#   the same). For 5.7 points of top-5 accuracy the paper paid a model 3.9 times as large and 4.4 times
-#   the computation. The authors kept SR = 0.125: their goal was AlexNet's accuracy at the smallest size.
+#   bulk of every Fire module, read $s_{1x1}$ channels. At SR = 0.75 our model is 18.5 MB (the paper's
+#   "19MB" is 19.4 million bytes). For 5.7 points of top-5 accuracy the paper paid a model 3.9 times as
+#   large and 4.4 times the computation. The authors kept SR = 0.125: their goal was AlexNet's accuracy
+#   at the smallest size.
 # - **pct3x3 from 0.01 to 0.99** at SR = 0.5: the size more than triples, the accuracy stops improving
 #   at 50%. That is strategy 1 measured: half of the expand filters can be 1x1 at no loss.
 # - **The input size** changes the MACs and the activations, never the parameters: a convolution's
 #   weights do not depend on the size of the image it slides over. SqueezeNet has no width multiplier in
 #   the paper (MobileNet, lesson 03, introduces one); its metaparameters play that role.
 
-# %% [markdown]
-# ## 6. No fully connected layer
+# %% [markdown] {"jp-MarkdownHeadingCollapsed": true, "tags": ["optional"]}
+# ## Deep dive (optional): what a fully connected classifier would cost
 #
+# AlexNet's classifier on SqueezeNet's last feature map, against conv10 and a global average pool.
+
+# %% [markdown]
 # AlexNet and VGG end in fully connected layers; SqueezeNet follows Network in Network (Lin et al.
 # 2013) and ends with a 1x1 convolution, conv10, with one filter per class, then averages each class map
 # over the 13x13 positions. How much does that save? Here is what different heads would cost on fire9's
@@ -508,9 +502,12 @@ table(["classifier on fire9's 13x13x512 output", "parameters", "x SqueezeNet", "
 # weights across the 169 positions, and the global average pool then turns 1000 maps into 1000 scores
 # with no weights at all. The same trick lets the network accept any input size.
 
-# %% [markdown]
-# ## 7. Bypass connections: Table 3
+# %% [markdown] {"jp-MarkdownHeadingCollapsed": true, "tags": ["optional"]}
+# ## Deep dive (optional): bypass connections (Table 3)
 #
+# ResNet's shortcuts added to SqueezeNet: a free simple bypass, and a complex one that costs parameters.
+
+# %% [markdown]
 # Section 6 of the paper borrows ResNet's shortcuts (He et al. 2015). A **simple bypass** adds a
 # Fire module's input to its output. It needs as many channels in as out, which holds for fire3, fire5,
 # fire7 and fire9 (the modules between width changes). A **complex bypass** also puts a 1x1 convolution
@@ -564,9 +561,12 @@ table(["architecture (Table 3)", "top-1", "top-5", "paper size", "our parameters
 #   difference (a shortcut around every module, say, or 3x3 shortcut filters, would be larger). We
 #   report our count and the paper's, without guessing.
 
-# %% [markdown]
-# ## 8. SqueezeNet 1.0 and 1.1
+# %% [markdown] {"jp-MarkdownHeadingCollapsed": true, "tags": ["optional"]}
+# ## Deep dive (optional): SqueezeNet 1.1
 #
+# The authors' later release, with 2.4 times less computation.
+
+# %% [markdown]
 # After the paper, the authors released **SqueezeNet 1.1** (in the DeepScale repository,
 # [github.com/forresti/SqueezeNet](https://github.com/forresti/SqueezeNet)): conv1 becomes
 # 64 filters of 3x3 (stride 2), and the max-pools move earlier, after conv1, fire3 and fire5. The Fire
@@ -604,18 +604,12 @@ table(
 # both.
 
 # %% [markdown]
-# ## 9. Deep Compression: 4.8 MB to 0.47 MB, measured
+# ## 5. Deep Compression: 4.8 MB to 0.47 MB, measured
 #
 # The paper's headline goes beyond the architecture (Table 2): with Deep Compression, SqueezeNet
 # shrinks to **0.66 MB with 8-bit weights** (363x smaller than AlexNet's 240 MB) and **0.47 MB with 6-bit
 # weights** (510x), in both cases keeping **33% of the weights**, at the accuracy of the uncompressed
-# model.
-#
-# > The course's notes said "5MB model ... 650KB when compressed to 8bit at 33% sparsity". The paper
-# > says **4.8 MB** (2^20-byte MB; 5.0 million bytes) and **0.66 MB** at 8 bits, and adds **0.47 MB** at
-# > 6 bits.
-#
-# Deep Compression (Han, Mao and Dally 2016) stacks three steps:
+# model. Deep Compression (Han, Mao and Dally 2016) stacks three steps:
 #
 # 1. **Pruning**: set the smallest weights to zero, then retrain the rest;
 # 2. **Weight sharing**: cluster each layer's remaining weights with k-means into $2^b$ shared values (a
@@ -624,28 +618,11 @@ table(
 #    and **Huffman coding** of both the indices and the codebook indices.
 #
 # `smallnets_edu.compression` implements the three on any model of the course. We apply it to the
-# ImageNet network of Table 1. Its weights here are random (there is no pretrained SqueezeNet in an
-# offline course), which does not matter for the first two size measurements: how many bytes a sparse,
-# quantized layer needs depends on how many weights survive and how far apart they are, not on their
-# values (Huffman coding is the exception, and we say so below). Section 10 measures accuracy on a
-# network we train.
-#
-# **First, what does "33% sparsity" mean?** Usually sparsity is the share of *zeros*. If 67% of the
-# weights survived, their 8-bit values alone would need:
-
-# %%
-n_weights = sum(p.numel() for n, p in net.named_parameters() if p.dim() > 1)
-print(f"{n_weights:,} weights (without biases)")
-print(
-    f"67% of them at 8 bits: {0.67 * n_weights / MB:.2f} MB, more than the paper's 0.66 MB before any index"
-)
-print(f"33% of them at 8 bits: {0.33 * n_weights / MB:.2f} MB, which leaves room for the positions")
-
-# %% [markdown]
-# So the paper's "33% sparsity" means 33% of the weights **kept** (a density of 33%). We prune every
-# weight tensor to the same density, keeping its largest-magnitude 33%. Deep Compression chooses a
-# threshold per layer from each layer's sensitivity (the first layer usually keeps more) and retrains
-# after pruning; we keep the same fraction everywhere (section 10 retrains).
+# ImageNet network of Table 1, with random weights (there is no pretrained SqueezeNet in an offline
+# course): the bytes a sparse, quantized layer needs depend on how many weights survive and how far
+# apart they are, hardly on their values; section 6 measures accuracy on a network we train. The paper's
+# "33% sparsity" means 33% of the weights **kept** (a deep dive below shows why): we keep the largest 33%
+# of every weight tensor (Deep Compression sets a threshold per layer, and retrains: section 6 does).
 
 # %%
 torch.manual_seed(0)
@@ -656,32 +633,21 @@ print(f"density over all weights: {compression.overall_density(pruned):.4f}")
 print(f"per layer: from {min(kept.values()):.4f} to {max(kept.values()):.4f} ({len(kept)} weight tensors)")
 
 # %% [markdown]
-# Then weight sharing: each tensor's surviving weights are clustered into $2^8 = 256$ or $2^6 = 64$
-# shared values. `quantize_weights` runs k-means in one dimension, starting from centroids spread
-# evenly over the range of the weights (the *linear* initialisation, which Deep Compression found
-# best: it keeps centroids for the rare large weights, which matter most). Zeros stay zeros.
+# Then weight sharing: `quantize_weights` clusters each tensor's surviving weights into $2^8 = 256$ or
+# $2^6 = 64$ shared values by k-means in one dimension, from centroids spread evenly over the weights'
+# range (Deep Compression's *linear* initialisation, which keeps centroids for the rare large weights,
+# which matter most). Zeros stay zeros.
 
 # %%
 quantized = {bits: compression.quantize_weights(pruned, bits) for bits in (8, 6)}
-layer = "features.fire9.expand3x3.0.weight"
-for bits, model in quantized.items():
-    w = dict(model.named_parameters())[layer]
-    values = torch.unique(w[w != 0])
-    print(f"{bits}-bit: {layer} holds {values.numel()} distinct non-zero values (at most {2**bits})")
 
 # %% [markdown]
-# Every codebook is used in full. That needs one detail: Deep Compression spaces the initial centroids
-# evenly between the smallest and the largest weight, but after pruning the weights near zero are gone,
-# and two thirds of the centroids would start in that empty middle and never attract a weight. So we
-# spread them over the negative and the positive weights that survived.
-#
 # ### Bytes you can count
 #
-# Now the storage. `compression.encode` writes the model into bytes: for each weight tensor, a
-# codebook of 32-bit shared values, the relative indices of the non-zero weights in a few bits each,
-# and the codebook index of every non-zero weight; biases as plain 32-bit floats; a few bytes of header
-# per tensor. Its docstring specifies the format to the byte. `stored_size` is `len()` of those bytes,
-# and `decode` reads them back. Here is the compressed SqueezeNet, several ways:
+# `compression.encode` writes the model into bytes: per weight tensor, a codebook of 32-bit shared
+# values, the relative indices of the non-zero weights and their codebook indices, in a few bits each;
+# biases as 32-bit floats; a small header (its docstring specifies the format to the byte).
+# `stored_size` is `len()` of those bytes. Here is the compressed SqueezeNet, several ways:
 
 # %%
 PAPER_TABLE_2 = {32: 4.8, 8: 0.66, 6: 0.47}  # MB, by bits per weight: SqueezeNet rows of Table 2
@@ -691,14 +657,9 @@ ALEXNET_MB = 240
 def size_row(label, model, bits, paper_mb=None, **options):
     nbytes = compression.stored_size(model, bits=bits, **options)
     kept_weights = sum(int((p != 0).sum()) for n, p in model.named_parameters() if p.dim() > 1)
-    return [
-        label,
-        f"{nbytes:,}",
-        f"{nbytes / MB:.3f}",
-        f"{8 * nbytes / kept_weights:.1f}",
-        f"{ALEXNET_MB / (nbytes / MB):.0f}x",
-        "" if paper_mb is None else f"{paper_mb} ({diff(nbytes / MB, paper_mb)})",
-    ]
+    paper = "" if paper_mb is None else f"{paper_mb} ({diff(nbytes / MB, paper_mb)})"
+    per_weight, smaller = f"{8 * nbytes / kept_weights:.1f}", f"{ALEXNET_MB / (nbytes / MB):.0f}x"
+    return [label, f"{nbytes:,}", f"{nbytes / MB:.3f}", per_weight, smaller, paper]
 
 
 rows = [
@@ -706,49 +667,52 @@ rows = [
     size_row("33% kept, 32-bit values, relative indices", pruned, None),
 ]
 for bits in (8, 6):
-    q = quantized[bits]
+    q, paper_mb = quantized[bits], PAPER_TABLE_2[bits]
     rows += [
-        size_row(
-            f"33% + {bits}-bit, 8-bit indices (Deep Compression's width)",
-            q,
-            bits,
-            PAPER_TABLE_2[bits],
-            index_bits=8,
-        ),
-        size_row(f"33% + {bits}-bit, best index width per layer", q, bits, PAPER_TABLE_2[bits]),
-        size_row(
-            f"33% + {bits}-bit, best widths + Huffman coding", q, bits, PAPER_TABLE_2[bits], huffman=True
-        ),
+        size_row(f"33% + {bits}-bit, 8-bit indices (Deep Compression's width)", q, bits, paper_mb, index_bits=8),
+        size_row(f"33% + {bits}-bit, best index width per layer", q, bits, paper_mb),
+        size_row(f"33% + {bits}-bit, best widths + Huffman coding", q, bits, paper_mb, huffman=True),
     ]
-table(
-    [
-        "SqueezeNet 1.0 stored as",
-        "bytes",
-        "MB",
-        "bits per kept weight",
-        "smaller than AlexNet",
-        "paper MB (diff)",
-    ],
-    rows,
-)
+header = ["SqueezeNet 1.0 stored as", "bytes", "MB", "bits per kept weight", "smaller than AlexNet"]
+table([*header, "paper MB (diff)"], rows)
 
 # %% [markdown]
-# How to read it:
+# **The paper's sizes sit inside our range.** 0.66 MB for the 410,668 kept weights is 13.5 bits per
+# weight; 0.47 MB is 9.6 bits. With Deep Compression's fixed 8-bit relative indices (its width for
+# convolution layers) and no entropy coding, ours needs about 16.8 and 14.5 bits per weight. Letting each
+# layer pick its own index width (2 bits everywhere here: at 33% density the gaps between kept weights
+# are short) brings it under the paper's figures, and Huffman coding a little lower still.
+
+# %% [markdown] {"jp-MarkdownHeadingCollapsed": true, "tags": ["optional"]}
+# ### Deep dive (optional): our encoding against Deep Compression's, byte by byte
 #
-# - **The paper's sizes sit inside our range.** 0.66 MB for the 410,668 kept weights is 13.5 bits per
-#   weight; 0.47 MB is 9.6 bits. Stored with Deep Compression's fixed 8-bit relative indices (its width
-#   for convolution layers) and no entropy coding, our model needs about 16.8 and 14.5 bits per weight,
-#   more than the paper's. Letting each layer pick its own index width (2 bits for every layer here: at
-#   33% density the gaps between kept weights are short, and a rare long gap costs a filler or two)
-#   brings it under the paper's figures, and Huffman coding a little lower still.
-# - **What differs from Deep Compression.** Our relative-index filler (for a gap longer than the
-#   largest index) costs no value slot, index widths adapt per layer, and the Huffman tables are per
-#   tensor; we also store every bias at 32 bits and a header per tensor. Deep Compression prunes each
-#   layer by its own threshold, and retrains after pruning and after clustering; we do neither here.
-#   Its Huffman gains come from trained weights, whose values crowd around a few centroids; our random
-#   weights are spread evenly, so the Huffman rows here understate what it does on a trained network.
-# - **Everything in the table is measured**: the bytes exist, and decoding them gives back the
-#   quantized network exactly:
+# How our codebooks, indices and Huffman tables differ from the paper's, and where the bytes go.
+
+# %% [markdown]
+# First, the codebooks of one layer:
+
+# %%
+layer = "features.fire9.expand3x3.0.weight"
+for bits, model in quantized.items():
+    w = dict(model.named_parameters())[layer]
+    values = torch.unique(w[w != 0])
+    print(f"{bits}-bit: {layer} holds {values.numel()} distinct non-zero values (at most {2**bits})")
+
+# %% [markdown]
+# **Every codebook is used in full.** That needs one detail: Deep Compression spaces the initial
+# centroids evenly between the smallest and the largest weight, but after pruning the weights near zero
+# are gone, and two thirds of the centroids would start in that empty middle and never attract a weight.
+# So we spread them over the negative and the positive weights that survived.
+#
+# **What differs from Deep Compression.** Our relative-index filler (for a gap longer than the largest
+# index) costs no value slot, index widths adapt per layer, and the Huffman tables are per tensor; we
+# also store every bias at 32 bits and a header per tensor. Deep Compression prunes each layer by its
+# own threshold, and retrains after pruning and after clustering; we do neither here. Its Huffman gains
+# come from trained weights, whose values crowd around a few centroids; our random weights are spread
+# evenly, so the Huffman rows above understate what it does on a trained network.
+#
+# **Everything in the table is measured**: the bytes exist, and decoding them gives back the quantized
+# network exactly:
 
 # %%
 blob = compression.encode(quantized[6], bits=6, huffman=True)
@@ -791,15 +755,34 @@ fig.tight_layout()
 # Compression, designed for AlexNet's huge fully connected layers, gains less on an already small
 # network.
 
-# %% [markdown]
-# ## 10. Training SqueezeNet, then compressing it
+# %% [markdown] {"jp-MarkdownHeadingCollapsed": true, "tags": ["optional"]}
+# ### Deep dive (optional): what "33% sparsity" means
 #
-# ImageNet training is beyond a laptop, so we train the `cifar` variant on CIFAR-10 (Krizhevsky 2009):
-# 32x32 images, ten classes. We train **SqueezeNet 1.1**: its Fire modules are those of Table 1, and, as
-# section 8 showed, it does the same job with less than half the arithmetic, which halves the training
-# time. Only conv1 differs from the ImageNet network: 64 filters of 3x3 with stride 1 instead of stride 2,
-# so that the three max-pools leave a 4x4 map for fire6 to conv10 instead of shrinking a 32x32 image to
-# nothing. conv10 has 10 filters.
+# Why the paper's "33% sparsity" must be the weights kept, not the zeros.
+
+# %% [markdown]
+# The course's notes said "5MB model ... 650KB when compressed to 8bit at 33% sparsity". The paper
+# says **4.8 MB** (2^20-byte MB; 5.0 million bytes) and **0.66 MB** at 8 bits, and adds **0.47 MB** at
+# 6 bits. Usually sparsity is the share of *zeros*. If 67% of the weights survived, their 8-bit values
+# alone would need:
+
+# %%
+n_weights = sum(p.numel() for n, p in net.named_parameters() if p.dim() > 1)
+print(f"{n_weights:,} weights (without biases)")
+print(
+    f"67% of them at 8 bits: {0.67 * n_weights / MB:.2f} MB, more than the paper's 0.66 MB before any index"
+)
+print(f"33% of them at 8 bits: {0.33 * n_weights / MB:.2f} MB, which leaves room for the positions")
+
+# %% [markdown]
+# So the paper's "33% sparsity" means 33% of the weights **kept** (a density of 33%), as we pruned above.
+
+# %% [markdown]
+# ## 6. Training SqueezeNet, then compressing it
+#
+# ImageNet training is beyond a laptop, so we train the `cifar` variant of **SqueezeNet 1.1** (the deep
+# dive before section 5: Table 1's Fire modules, less than half the arithmetic) on CIFAR-10 (Krizhevsky
+# 2009), 32x32 images of ten classes: conv1 has stride 1, leaving a 4x4 map for fire6 to conv10.
 #
 # How much training happens depends on the budget (`SMALLNETS_BUDGET`): a few hundred images for one
 # epoch in the `smoke` budget the tests use, a few epochs on 10,000 images on a laptop, a full schedule
@@ -812,49 +795,14 @@ from smallnets_edu import data, train
 dataset = data.for_lesson("cifar10")
 dataset
 
+# %% [markdown]
+# SqueezeNet as published barely trains here (a deep dive at the end of this section says why), so we train
+# the network the CIFAR versions of SqueezeNet use: **BatchNorm after every convolution, and no ReLU
+# after conv10**. The package builds it when asked, `models.build(..., batch_norm=True)`; the default
+# stays the paper's. Set `PAPER_NETWORK = True` to train the network exactly as the paper built it.
+
 # %%
 MODEL = "squeezenet1_1"
-rows = []
-for name in ("squeezenet1_0", "squeezenet1_1"):
-    with torch.device("meta"):
-        cifar_meta = models.build(name, variant="cifar", num_classes=10)
-    p = cost.profile(cifar_meta, 32)
-    size = compression.dense_size(cifar_meta) / MB
-    rows.append([name, f"{p.params:,}", f"{p.macs / 1e6:.1f}M", f"{size:.2f} MB"])
-table(["cifar variant, 10 classes", "parameters", "MACs at 32x32", "size at 32 bits"], rows)
-
-# %% [markdown]
-# ### The paper's network barely trains here
-#
-# Trained with the recipe the networks with shortcuts use (SGD with momentum at the budget's rate),
-# this network goes nowhere at the `laptop` budget: the training loss stays at $\ln 10 \approx 2.303$,
-# the loss of a network that gives every class the same score, and the accuracy at 10%, chance. Two
-# features of the 2016 design conspire:
-#
-# - **No BatchNorm.** Eighteen convolutions are stacked with nothing to keep their outputs at a
-#   healthy scale. Their gradients come out a thousandth the size of their weights, so SGD's steps
-#   barely move them. (BatchNorm, Ioffe and Szegedy 2015, was new when SqueezeNet was designed; every
-#   later network of this course uses it.)
-# - **A ReLU on the class scores.** conv10's outputs pass through a ReLU before the average pool. Early
-#   in training the quickest way down the loss is to give every class the same score, and the network
-#   finds it by pushing every class score below zero at every position; the ReLU then passes no
-#   gradient, and nothing ever comes back. We measured the live scores falling from half to none within
-#   120 steps, whatever rate conv10 was given.
-#
-# So the published network asks `train.fit` for another optimizer: **AdamW at a tenth of the rate the
-# BatchNorm networks get** (`models.squeezenet.published_recipe`; it changes the training, not the
-# network). AdamW sizes every weight's step by that weight's own gradients, so the body learns however
-# small its gradients are, and at that rate the class scores stay alive (at twice the rate they died).
-# With it the network leaves chance within the `laptop` budget, slowly: see the README's table of every
-# network at that budget. The CIFAR versions of
-# SqueezeNet in common use, such as
-# [weiaicunzai/pytorch-cifar100](https://github.com/weiaicunzai/pytorch-cifar100) whose layout our
-# `cifar` variant follows, take the other way out: **BatchNorm after every convolution, and no ReLU
-# after conv10**. The package builds that network when asked, `models.build(..., batch_norm=True)`;
-# the default stays the paper's. This section trains the BatchNorm version, which learns in a few
-# minutes; set `PAPER_NETWORK = True` to train the network exactly as the paper built it instead.
-
-# %%
 PAPER_NETWORK = False  # True: train SqueezeNet as published (expect a long plateau near 2.303)
 
 torch.manual_seed(0)
@@ -868,9 +816,8 @@ print("scale and shift per channel, less the biases the convolutions under it no
 print(cifar_net.features.fire2)
 
 # %% [markdown]
-# Now train it. The progress bar counts epochs; the learning curves show loss and accuracy on the
-# training and the test images after each. (This cell's output depends on your machine and budget, so
-# the copy stored with the course has none.)
+# Now train it. The progress bar counts epochs; the learning curves show loss and accuracy on the training and the
+# test images after each (the stored copy of the course has no output here: it depends on your machine).
 
 # %% tags=["nbval-ignore-output"]
 history = train.fit(cifar_net, dataset)
@@ -878,29 +825,12 @@ LEARNING_RATE = history.config["lr"]  # the rate the budget (and the network) ch
 history.plot()
 
 # %% [markdown]
-# Now compress the trained network as in section 9, and measure what each step costs in accuracy on the
-# test images. First pruning alone, at several densities, without any retraining:
-
-# %% tags=["nbval-ignore-output"]
-DENSITIES = (1.0, 0.5, 0.33, 0.2, 0.1)
-accuracy = {}
-for d in DENSITIES:
-    model = cifar_net if d == 1.0 else compression.prune_by_magnitude(cifar_net, d)
-    accuracy[d] = train.evaluate(model, dataset).accuracy
-fig, ax = plots.figure(6.0, 3.4)
-ax.plot(DENSITIES, [100 * accuracy[d] for d in DENSITIES], "o-", color=plots.FAMILY_COLOURS["squeezenet"])
-ax.set_xscale("log")
-ax.set_xticks(DENSITIES, [f"{d:.0%}" for d in DENSITIES])
-ax.set_xlabel("weights kept in every layer (no retraining)")
-ax.set_ylabel(f"{dataset.name} test accuracy %")
-ax.set_title("Magnitude pruning of the trained network")
-fig.tight_layout()
-
-# %% [markdown]
-# Deep Compression does not stop at pruning: it **retrains** the surviving weights with the pruned ones
-# held at zero, so that the network adapts to its missing connections. `compression.zeros_kept` does
-# that holding (a gradient hook multiplies each weight's gradient by its mask), so any training loop,
-# ours included, retrains only the survivors. Two short epochs at half the learning rate:
+# Now compress the trained network as in section 5. Pruning alone costs accuracy (a deep dive at the end
+# of this section measures how much, at several densities), so Deep Compression does not stop at
+# pruning: it **retrains** the surviving weights with the pruned ones held at zero, so that the network
+# adapts to its missing connections. `compression.zeros_kept` does that holding (a gradient hook
+# multiplies each weight's gradient by its mask), so any training loop, ours included, retrains only the
+# survivors. Two short epochs at half the learning rate:
 
 # %% tags=["nbval-ignore-output"]
 RETRAIN = {"epochs": 2, "lr": LEARNING_RATE / 2, "warmup_epochs": 0}
@@ -910,8 +840,7 @@ with compression.zeros_kept(pruned_net):
 print(f"density after retraining: {compression.overall_density(pruned_net):.4f}")
 
 # %% [markdown]
-# Those two epochs are also more training, which would help the uncompressed network too. For a fair
-# comparison, give it the same two epochs:
+# Those two epochs would help the uncompressed network too. For a fair comparison, give it the same two:
 
 # %% tags=["nbval-ignore-output"]
 longer_net = copy.deepcopy(cifar_net)
@@ -932,43 +861,102 @@ steps = {
     "33% kept, retrained, 6-bit": (compression.quantize_weights(pruned_net, 6), 6, {"huffman": True}),
     "33% kept, retrained, 4-bit": (compression.quantize_weights(pruned_net, 4), 4, {"huffman": True}),
 }
-rows = []
+rows, uncompressed = [], train.evaluate(cifar_net, dataset).accuracy
 for label, (model, bits, options) in steps.items():
     nbytes = compression.stored_size(model, bits=bits, **options)
     acc = train.evaluate(model, dataset).accuracy
-    rows.append([label, f"{nbytes:,}", f"{nbytes / MB:.3f}", f"{acc:.1%}", f"{acc - accuracy[1.0]:+.1%}"])
+    rows.append([label, f"{nbytes:,}", f"{nbytes / MB:.3f}", f"{acc:.1%}", f"{acc - uncompressed:+.1%}"])
 table([f"{MODEL} (cifar), stored as", "bytes", "MB", "test accuracy", "vs uncompressed"], rows)
 
 # %% [markdown]
-# What to look for in the table (your numbers depend on your machine, budget and data): pruning to 33%
-# without retraining costs a short training the most, because a network trained for a few epochs has
-# no slack and two thirds of its weights is a lot to lose; two epochs of retraining win most of it
-# back; compare the retrained network with the uncompressed one given the same two extra epochs, not
-# with the network before them. Weight sharing then costs little at 8 and 6 bits and more at 4. The
-# paper reports no loss at all at 6 bits on ImageNet, after Deep Compression's full retraining of a
-# fully trained network. The stored size shrinks 8 to 10 times from the 32-bit network, as in section 9
-# (the BatchNorm vectors and running statistics travel at 32 bits).
+# What to look for (your numbers depend on your machine, budget and data): pruning to 33% without
+# retraining costs a briefly trained network the most, as it has no slack; two epochs of retraining win
+# most of it back (compare with the uncompressed network given the same two epochs). Weight sharing then
+# costs little at 8 and 6 bits and more at 4; the paper reports no loss at 6 bits on ImageNet, after
+# Deep Compression's full retraining of a fully trained network. The stored size shrinks 8 to 10 times
+# from the 32-bit network (the BatchNorm vectors and running statistics travel at 32 bits).
+
+# %% [markdown] {"jp-MarkdownHeadingCollapsed": true, "tags": ["optional"]}
+# ### Deep dive (optional): pruning without retraining, at several densities
 #
+# What magnitude pruning alone costs the trained network, from half of its weights kept to a tenth.
+
+# %% tags=["nbval-ignore-output"]
+DENSITIES = (1.0, 0.5, 0.33, 0.2, 0.1)
+accuracy = {}
+for d in DENSITIES:
+    model = cifar_net if d == 1.0 else compression.prune_by_magnitude(cifar_net, d)
+    accuracy[d] = train.evaluate(model, dataset).accuracy
+fig, ax = plots.figure(6.0, 3.4)
+ax.plot(DENSITIES, [100 * accuracy[d] for d in DENSITIES], "o-", color=plots.FAMILY_COLOURS["squeezenet"])
+ax.set_xscale("log")
+ax.set_xticks(DENSITIES, [f"{d:.0%}" for d in DENSITIES])
+ax.set_xlabel("weights kept in every layer (no retraining)")
+ax.set_ylabel(f"{dataset.name} test accuracy %")
+ax.set_title("Magnitude pruning of the trained network")
+fig.tight_layout()
+
+# %% [markdown] {"jp-MarkdownHeadingCollapsed": true, "tags": ["optional"]}
+# ### Deep dive (optional): why the paper's network barely trains here
+#
+# What the missing BatchNorm and the ReLU on the class scores do to training, and the way around them.
+
+# %% [markdown]
+# First, what the two `cifar` networks cost:
+
+# %%
+rows = []
+for name in ("squeezenet1_0", "squeezenet1_1"):
+    with torch.device("meta"):
+        cifar_meta = models.build(name, variant="cifar", num_classes=10)
+    p = cost.profile(cifar_meta, 32)
+    size = compression.dense_size(cifar_meta) / MB
+    rows.append([name, f"{p.params:,}", f"{p.macs / 1e6:.1f}M", f"{size:.2f} MB"])
+table(["cifar variant, 10 classes", "parameters", "MACs at 32x32", "size at 32 bits"], rows)
+
+# %% [markdown]
+# Trained with the recipe the networks with shortcuts use (SGD with momentum at the budget's rate),
+# this network goes nowhere at the `laptop` budget: the training loss stays at $\ln 10 \approx 2.303$,
+# the loss of a network that gives every class the same score, and the accuracy at 10%, chance. Two
+# features of the 2016 design conspire:
+#
+# - **No BatchNorm.** Eighteen convolutions are stacked with nothing to keep their outputs at a
+#   healthy scale. Their gradients come out a thousandth the size of their weights, so SGD's steps
+#   barely move them. (BatchNorm, Ioffe and Szegedy 2015, was new when SqueezeNet was designed; every
+#   later network of this course uses it.)
+# - **A ReLU on the class scores.** conv10's outputs pass through a ReLU before the average pool. Early
+#   in training the quickest way down the loss is to give every class the same score, and the network
+#   finds it by pushing every class score below zero at every position; the ReLU then passes no
+#   gradient, and nothing ever comes back. We measured the live scores falling from half to none within
+#   120 steps, whatever rate conv10 was given.
+#
+# So the published network asks `train.fit` for another optimizer: **AdamW at a tenth of the rate the
+# BatchNorm networks get** (`models.squeezenet.published_recipe`; it changes the training, not the
+# network). AdamW sizes every weight's step by that weight's own gradients, so the body learns however
+# small its gradients are, and at that rate the class scores stay alive (at twice the rate they died).
+# With it the network leaves chance within the `laptop` budget, slowly: see the README's table of every
+# network at that budget. The CIFAR versions of SqueezeNet in common use, such as
+# [weiaicunzai/pytorch-cifar100](https://github.com/weiaicunzai/pytorch-cifar100) whose layout our
+# `cifar` variant follows, take the other way out: BatchNorm after every convolution, and no ReLU
+# after conv10, the network this section trains.
+
+# %% [markdown]
 # ## Summary
 #
 # - SqueezeNet's three strategies: replace 3x3 filters with 1x1 ones, squeeze the input of the 3x3
 #   filters, downsample late. The first two save parameters; the third spends computation on accuracy.
 # - A Fire module is a 1x1 squeeze layer and an expand layer of 1x1 and 3x3 filters, concatenated.
 #   Table 1 reproduces exactly: **1,248,424 parameters, 4.8 MB** (MB = 2^20 bytes) at 32 bits.
-# - SqueezeNet 1.0 costs **819M MACs at 224, 833M at 227** (ShuffleNet's "833 MFLOPs"); MobileNet's
-#   "1700 million" counts multiply and add separately. Version 1.1 needs 349M, 2.35x fewer.
-# - The squeeze ratio trades size for accuracy up to SR = 0.75 (86.0% top-5 at 19 MB); 50% of 3x3 filters
-#   is enough (85.6%).
-# - A 1x1 convolution and global pooling replace a fully connected head that would hold 77 times the
-#   network's parameters, for the same arithmetic as one FC layer.
-# - Simple bypasses are free and add 2.9 points of top-1; complex ones cost parameters and add less.
-# - Trained briefly with SGD, SqueezeNet as published stays at chance: no BatchNorm, and a ReLU on the
-#   class scores that all die. AdamW at a tenth of the usual rate lets it learn slowly; the CIFAR
-#   recipe (BatchNorm after every convolution, no ReLU after conv10) learns fast.
+# - SqueezeNet 1.0 costs **819M MACs at 224, 833M at 227**, most of them in the early layers that late
+#   downsampling keeps on large maps; version 1.1 needs 349M, 2.35x fewer.
+# - The squeeze ratio trades size for accuracy up to SR = 0.75 (86.0% top-5 at 19 MB); 50% of 3x3
+#   filters is enough (85.6%).
 # - Deep Compression: 33% of the weights kept, 8-bit or 6-bit shared values, sparse storage. The paper's
 #   **0.66 MB and 0.47 MB** fall between our measured encodings with Deep Compression's 8-bit indices
-#   and with adaptive ones; the notes' "5MB ... 650KB" are 4.8 MB and 0.66 MB. On a network we trained,
-#   pruning needs retraining, and weight sharing at 8 or 6 bits is then almost free.
+#   and with adaptive ones. On a network we trained, pruning needs retraining, and weight sharing at 8
+#   or 6 bits is then almost free.
+# - The deep dives add: a fully connected head would hold 77 times the network; simple bypasses are
+#   free and add 2.9 points of top-1; SqueezeNet as published barely trains without BatchNorm.
 #
 # Next, lesson 03 builds a network from depthwise-separable convolutions and gives it the width and
 # resolution knobs that SqueezeNet lacks.

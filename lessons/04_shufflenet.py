@@ -15,30 +15,25 @@
 # %% [markdown]
 # # 04 · ShuffleNet: grouped 1x1 convolutions that still talk to each other
 #
-# Lesson 03 ended on a number: in MobileNet the 1x1 convolutions do **94.86%** of the
-# multiply-accumulates. The depthwise layers, the part everyone talks about, are almost free; the
-# pointwise layers are the network. So if you want a network that is cheaper still, you have to make the
-# 1x1 convolutions cheaper.
+# **After this lesson you can**
 #
-# **ShuffleNet** (Zhang, Zhou, Lin and Sun, 2017, [arXiv:1707.01083](https://arxiv.org/abs/1707.01083);
-# CVPR 2018) does it with two ideas:
+# - compute what a grouped convolution saves, and what a ShuffleNet unit costs;
+# - explain why stacked grouped layers need a channel shuffle, and build it as reshape, transpose, flatten;
+# - build the three units of the paper's Figure 2 and check the paper's cost formulas on them;
+# - explain how, at a fixed budget, more groups buy more channels (Table 1), and why that helps small
+#   networks most (Tables 2 and 5);
+# - measure the shuffle ablation of Table 3 by training on CIFAR-10, and explain why fewer
+#   multiply-accumulates do not mean proportionally less time (Table 8).
 #
-# 1. **pointwise group convolutions**: split the channels into $g$ groups and let each 1x1 filter see one
-#    group only, which makes the layer $g$ times cheaper;
-# 2. **channel shuffle**: a fixed reordering of the channels between two grouped layers, so that
-#    information still flows from every group to every group.
-#
-# In this lesson you will
-#
-# 1. count what grouping saves, and see (on a diagram, then by measurement) what it breaks;
-# 2. write the channel shuffle as reshape, transpose, flatten, and show that it is a permutation you can undo;
-# 3. build the three units of the paper's Figure 2 from the package and check the paper's cost formulas;
-# 4. rebuild Table 1, where the channel counts grow with $g$ while the cost stays at about 140M, and
-#    explore every groups / scale combination with sliders;
-# 5. set our numbers beside the paper's Tables 1, 2, 3 and 5, then train the shuffle ablation of Table 3
-#    on CIFAR-10;
-# 6. see, with Table 8 and a stopwatch, that fewer multiply-accumulates do not mean proportionally less
-#    time.
+# **The idea in one paragraph.** Lesson 03 ended on a number: in MobileNet the 1x1 convolutions do
+# **94.86%** of the multiply-accumulates, so a network that is cheaper still has to make the 1x1
+# convolutions cheaper. **ShuffleNet** (Zhang, Zhou, Lin and Sun, 2017,
+# [arXiv:1707.01083](https://arxiv.org/abs/1707.01083); CVPR 2018) does it with **pointwise group
+# convolutions**: split the channels into $g$ groups and let each 1x1 filter see one group only, which
+# makes the layer $g$ times cheaper. Stacked grouped layers would never exchange information between
+# groups, so a **channel shuffle**, a fixed reordering of the channels between two grouped layers, deals
+# every group's channels out to every group. At a fixed budget the savings buy more channels, which
+# small networks need most.
 
 # %%
 import functools
@@ -62,17 +57,13 @@ print(f"budget: {budget.current().name} (each training below reads the budget in
 # independent convolutions side by side, group $k$ of the outputs seeing only group $k$ of the inputs.
 # Each dot product is now $M/g$ long:
 #
-# $$\text{MACs} = k_h \cdot k_w \cdot \frac{M}{g} \cdot N \cdot H \cdot W, \qquad
-#   \text{weights} = k_h \cdot k_w \cdot \frac{M}{g} \cdot N .$$
+# $$\text{MACs} = k_h k_w \cdot \frac{M}{g} \cdot N \cdot H W, \qquad \text{weights} = k_h k_w \cdot \frac{M}{g} \cdot N .$$
 #
-# Both shrink by exactly $g$. The idea is old: AlexNet (Krizhevsky et al. 2012) split its layers in two
-# groups to fit on two GPUs, and ResNeXt (Xie et al. 2017) used grouped 3x3 convolutions. ShuffleNet's
-# observation is that ResNeXt grouped the *wrong* layers: its cheap 3x3s were grouped while its 1x1s, by
-# the paper's count 93.4% of a ResNeXt unit's multiply-accumulates, stayed dense. A depthwise convolution
-# is the extreme case $g = M$.
-#
-# Here is one of ShuffleNet's real layers, stage 2's first 1x1 convolution from 240 to 60 channels on a 28x28
-# map, with PyTorch's own parameter count beside the formula:
+# Both shrink by exactly $g$; a depthwise convolution is the extreme case $g = M$. The idea is old
+# (AlexNet, ResNeXt), but ResNeXt grouped the *wrong* layers: its cheap 3x3s, while its 1x1s, by the
+# paper's count 93.4% of a ResNeXt unit's multiply-accumulates, stayed dense. Here is one of ShuffleNet's
+# real layers, stage 2's first 1x1 convolution from 240 to 60 channels on a 28x28 map, with PyTorch's
+# own parameter count beside the formula:
 
 # %%
 dense = cost.grouped_macs(240, 60, 1, 28, 1)
@@ -86,31 +77,35 @@ table(["groups g", "inputs per filter (M/g)", "weights (PyTorch)", "MACs (formul
 # %% [markdown]
 # ## 2. The price: groups that never talk
 #
-# One grouped layer is fine. The trouble starts when you stack them. After a grouped layer, output group
-# $k$ depends only on input group $k$; if the next layer is grouped the same way, its group $k$ again reads
-# only group $k$, and so on through the whole network. The network has quietly become $g$ separate thin
-# networks running side by side, and each output channel is computed from a fraction $1/g$ of the input.
-# The paper's Figure 1 (a) draws exactly this.
-#
-# Lesson 01 drew this with `smallnets_edu.diagrams.stack`; here it is again with ShuffleNet's favourite
-# kind of layer, two grouped 1x1 convolutions, now with 16 channels in $g = 4$ groups, built from real
-# PyTorch layers. The node colours say which input groups can reach each channel, and the bold lines
-# trace everything that feeds output channel 6.
+# One grouped layer is fine. The trouble starts when you stack them: after a grouped layer, output group
+# $k$ depends only on input group $k$, and if the next layer is grouped the same way, its group $k$ again
+# reads only group $k$. The network has quietly become $g$ separate thin networks side by side (the
+# paper's Figure 1 (a)). Here are two grouped 1x1 convolutions with 16 channels in $g = 4$ groups, built
+# from real PyTorch layers (`smallnets_edu.diagrams.stack`, as in lesson 01). The node colours say which
+# input groups can reach each channel; the bold lines trace everything that feeds output channel 6.
 
 # %%
 diagrams.stack((4, 4), channels=16, shuffle=False, highlight=6)
 # %% [markdown]
 # Every output channel keeps a single colour: orange stays orange, and output 6 sees 4 of the 16 inputs.
-# Now put a **channel shuffle** between the two layers (the paper's Figure 1 (c)): every group of the
-# second layer receives channels from every group of the first, and every output channel carries all four
-# colours.
+# Now put a **channel shuffle** between the two layers (the paper's Figure 1 (c)): every group of the second
+# layer receives channels from every group of the first, and every output channel carries all four colours.
 
 # %%
 diagrams.stack((4, 4), channels=16, shuffle=True, highlight=6)
 
 # %% [markdown]
-# ### Measuring it on the package's units
+# Without the shuffle the groups stay isolated however long you train; the paper's ablation (Table 3,
+# section 8 below) shows what that costs on ImageNet: between 1.3 and 5.8 points of top-1 error.
 #
+# One more thing the pictures hide: the shuffle deals the channels out like cards, one from each group
+# in turn, so each group of the next layer receives $C/g$ channels. Is that always enough to reach every
+# group? Not with very few channels per group; exercise 2 asks you to find where it stops working.
+
+# %% [markdown] {"jp-MarkdownHeadingCollapsed": true, "tags": ["optional"]}
+# ### Deep dive (optional): the same test on the package's units
+
+# %% [markdown]
 # The diagrams use all-ones weights. Let us check the same thing on random weights and on the real
 # `ShuffleUnit` of `smallnets_edu.models.shufflenet_v1` (64 channels, $g = 4$): nudge one group of input
 # channels, run the network again, and see which groups of the output changed. First two units stacked
@@ -153,31 +148,26 @@ for shuffle, depth in ((False, 2), (True, 1)):
 # %% [markdown]
 # Without the shuffle the matrix is diagonal: after two whole units, each input group still influences
 # only its own output group, however long you train. With the shuffle every input group reaches every
-# output group, **after a single unit**. The paper's ablation (Table 3, section 8 below) shows what the
-# isolation costs on ImageNet: between 1.3 and 5.8 points of top-1 error.
+# output group, **after a single unit**.
 #
-# One more thing the pictures hide: the shuffle deals the channels out like cards, one from each group
-# in turn, so each group of the next layer receives $C/g$ channels. Is that always enough to reach every
-# group? Not with very few channels per group; exercise 2 asks you to find where it stops working. In the
-# 1x networks every bottleneck has at least 12 channels per group, enough for any of their $g$. The small
-# $g = 8$ networks do not: at 0.25x, stage 2's bottleneck has 24 channels, 3 per group, and one unit's
-# shuffle reaches only 3 or 4 of the 8 groups; it takes a second unit to reach them all.
+# How many channels per group are enough (exercise 2)? In the 1x networks every bottleneck has at least
+# 12 channels per group, enough for any of their $g$. The small $g = 8$ networks do not: at 0.25x, stage
+# 2's bottleneck has 24 channels, 3 per group, and one unit's shuffle reaches only 3 or 4 of the 8
+# groups; it takes a second unit to reach them all.
 
 # %% [markdown]
 # ## 3. Channel shuffle is a fixed permutation
 #
-# The course's source notes say that the channel shuffle "randomly mixes the output channels of the group
-# convolution". **It does not**: the shuffle is a fixed, deterministic permutation, the same for every
-# image, every batch and every training step, and it has no parameters. For a layer with $g$ groups of
+# The shuffle does not "randomly mix" the channels, as the course's source notes had it: it is a fixed
+# permutation, the same for every image and every training step, with no parameters. For $g$ groups of
 # $n$ channels ($C = gn$):
 #
 # 1. **reshape** the channel axis to $(g, n)$: row $k$ is group $k$;
 # 2. **transpose** to $(n, g)$;
 # 3. **flatten** back to $C$ channels.
 #
-# Reading the transposed matrix row by row takes the first channel of every group, then the second of
-# every group, and so on: every consecutive block of $g$ channels now holds one channel from each group.
-# Three lines of PyTorch, checked against the package's `blocks.channel_shuffle`:
+# Reading the transposed matrix row by row takes the first channel of every group, then the second, and
+# so on. Three lines of PyTorch, checked against the package's `blocks.channel_shuffle`:
 
 
 # %%
@@ -193,6 +183,17 @@ print("same as blocks.channel_shuffle:  ", torch.equal(shuffle(x, 3), blocks.cha
 print("same result on a second call:    ", torch.equal(shuffle(x, 3), shuffle(x, 3)))
 
 # %% [markdown]
+# Why does the network need the shuffle at all, if the next layer could learn any order of its inputs? It
+# could not: a *grouped* layer cannot choose which channels land in which group; that is fixed by their
+# position. The shuffle decides the position, once, so that every group gets a share of every other
+# group. (After a dense 1x1 layer a shuffle would be pointless, which is why our `ShuffleUnit` leaves it
+# out where the first 1x1 is dense.) It costs no multiply-accumulates and no parameters, but it is not
+# free on real hardware: it moves every value in memory. Section 11 and lesson 08 come back to that.
+
+# %% [markdown] {"jp-MarkdownHeadingCollapsed": true, "tags": ["optional"]}
+# ### Deep dive (optional): undoing the shuffle
+
+# %% [markdown]
 # Because it is a permutation, it can be undone, and the inverse is another shuffle: viewing $(g, n)$ as
 # $(n, g)$ and transposing back is a shuffle with $C/g = n$ groups. So shuffling with $g$ and then with
 # $C/g$ gives back the input exactly:
@@ -206,14 +207,6 @@ twice = blocks.channel_shuffle(blocks.channel_shuffle(x, 3), 3)
 print(f"shuffle with g = 3, then with g = 3 again:  recovered = {torch.equal(twice, x)}")
 
 # %% [markdown]
-# Why does the network need the shuffle at all, if the next layer could learn any order of its inputs? It
-# could not: a *grouped* layer cannot choose which channels land in which group; that is fixed by their
-# position. The shuffle decides the position, once, so that every group gets a share of every other
-# group. (After a dense 1x1 layer a shuffle would be pointless, which is why our `ShuffleUnit` leaves it
-# out where the first 1x1 is dense.) It costs no multiply-accumulates and no parameters, but it is not
-# free on real hardware: it moves every value in memory. Section 11 and lesson 08 come back to that.
-
-# %% [markdown]
 # ## 4. The three units of Figure 2
 #
 # ShuffleNet is built from one residual unit, in two versions, derived from a third:
@@ -224,16 +217,72 @@ print(f"shuffle with g = 3, then with g = 3 again:  recovered = {torch.equal(twi
 #   first one. Following Xception (Chollet 2017), there is no ReLU after the depthwise convolution.
 # - **(c) the stride-2 ShuffleNet unit**, which opens every stage: the depthwise convolution gets stride 2,
 #   the shortcut becomes a 3x3 average pool with stride 2, and the two are **concatenated** instead of
-#   added. The output is wider than the input at little extra cost: the branch only has to produce the new
-#   channels, and the pooled input brings the old ones.
+#   added, so the branch only has to produce the new channels.
 #
-# The bottleneck is 1/4 of the unit's output width. In our package unit (a) is simply
-# `ShuffleUnit(..., groups=1)`: with one group the 1x1s are dense and there is nothing to shuffle. The
-# figure below is drawn from the three unit objects themselves (each box is read off the module: kernel,
-# groups, stride, channels, whether a ReLU follows).
+# The bottleneck is 1/4 of the unit's output width; unit (a) is our `ShuffleUnit(..., groups=1)`. Build
+# the three and push a 28x28 map with 240 channels (stage 2's output at $g = 3$) through each; the
+# profile counts what each costs. (A deep dive at the end of this section draws them as Figure 2.)
+
+# %%
+units = {
+    "(a) bottleneck with DWConv": sn.ShuffleUnit(240, 240, groups=1),
+    "(b) ShuffleNet unit": sn.ShuffleUnit(240, 240, groups=3),
+    "(c) ShuffleNet unit, stride 2": sn.ShuffleUnit(240, 480, groups=3, stride=2),
+}
+rows = []
+for name, unit in units.items():
+    out = unit.eval()(torch.zeros(1, 240, 28, 28))
+    p = cost.profile(unit, 28, in_channels=240)
+    one_by_one = sum(v["macs"] for k, v in p.by_kind().items() if "pointwise" in k)
+    shape = "x".join(map(str, out.shape))
+    rows.append([name, "1x240x28x28", shape, f"{p.params:,}", f"{p.macs:,}", f"{one_by_one / p.macs:.0%}"])
+table(["unit", "input", "output", "parameters", "MACs", "share in the 1x1s"], rows)
+
+# %% [markdown]
+# Three things to read in this table:
 #
-# *A note on this cell:* `smallnets_edu.diagrams` draws connectivity, not block diagrams of units, so the
-# small drawing helper `draw_unit` lives here in the lesson.
+# - Grouping the 1x1s with $g = 3$ cuts the unit's cost from 23.0M to 7.9M multiply-accumulates, not
+#   quite 3 times, because the depthwise convolution does not shrink.
+# - Even in the ShuffleNet unit the 1x1s do most of the work (95%).
+# - The stride-2 unit doubles the width for a little more than unit (b) costs (9.6M against 7.9M): the
+#   branch produces only the 240 new channels, on a 14x14 map, and the pooled shortcut brings the rest.
+#
+# The paper states the cost of a unit in closed form. For a $c \times h \times w$ input and $m$ bottleneck
+# channels, a ResNet bottleneck (3x3 dense) needs $hw(2cm + 9m^2)$, a ResNeXt unit (3x3 grouped)
+# $hw(2cm + 9m^2/g)$, and the ShuffleNet unit only $hw(2cm/g + 9m)$. With $g = 3$ the ShuffleNet unit
+# costs about a quarter of the ResNeXt unit and a sixth of the ResNet one. Grouping only the 3x3 (ResNeXt)
+# runs into a floor: even with $g = 12$ the ResNeXt unit costs 24.7M, because its two dense 1x1s alone
+# cost $2cm \cdot hw$ = 22.6M. Grouping the 1x1s removes exactly that floor.
+
+# %% [markdown] {"jp-MarkdownHeadingCollapsed": true, "tags": ["optional"]}
+# ### Deep dive (optional): the three formulas against our profile
+
+# %% [markdown]
+# The three formulas for $c = 240$, $m = 60$ on a 28x28 map, and a profile of our `ShuffleUnit` for every
+# $g$ that divides both:
+
+# %%
+c, m, h = 240, 60, 28
+print(f"ResNet:              hw(2cm + 9m²)   = {h * h * (2 * c * m + 9 * m * m):>10,}")
+for g in (1, 2, 3, 4, 6, 12):  # every g that divides c = 240 and m = 60
+    resnext = h * h * (2 * c * m + 9 * m * m // g)
+    formula = h * h * (2 * c * m // g + 9 * m)
+    measured = cost.profile(sn.ShuffleUnit(c, c, g), h, in_channels=c).macs
+    print(
+        f"g = {g:>2}:  ResNeXt: hw(2cm + 9m²/g) = {resnext:>10,}   "
+        f"ShuffleNet: hw(2cm/g + 9m) = {formula:>10,}   our profile: {measured:>10,}"
+    )
+
+# %% [markdown]
+# The formula and the profile agree for every $g$.
+
+# %% [markdown] {"jp-MarkdownHeadingCollapsed": true, "tags": ["optional"]}
+# ### Deep dive (optional): Figure 2, drawn from the units
+
+# %% [markdown]
+# The figure is drawn from the three unit objects themselves: each box is read off the module (kernel,
+# groups, stride, channels, whether a ReLU follows). `smallnets_edu.diagrams` draws connectivity, not
+# block diagrams of units, so the small drawing helper `draw_unit` lives here in the lesson.
 
 
 # %%
@@ -274,62 +323,10 @@ def draw_unit(ax, unit, title):
     ax.set_title(title, fontsize=10)
 
 
-units = {
-    "(a) bottleneck with DWConv": sn.ShuffleUnit(240, 240, groups=1),
-    "(b) ShuffleNet unit": sn.ShuffleUnit(240, 240, groups=3),
-    "(c) ShuffleNet unit, stride 2": sn.ShuffleUnit(240, 480, groups=3, stride=2),
-}
 fig, axes = plots.figure(12.0, 5.2, ncols=3)
 for ax, (name, unit) in zip(axes, units.items(), strict=True):
     draw_unit(ax, unit, name)
 fig.subplots_adjust(left=0.01, right=0.99, top=0.93, bottom=0.02, wspace=0.05)
-
-# %% [markdown]
-# Now build them and push a 28x28 feature map with 240 channels through each (the output of stage 2 in the
-# $g = 3$ network). The per-layer profile counts what each costs.
-
-# %%
-rows = []
-for name, unit in units.items():
-    out = unit.eval()(torch.zeros(1, 240, 28, 28))
-    p = cost.profile(unit, 28, in_channels=240)
-    one_by_one = sum(v["macs"] for k, v in p.by_kind().items() if "pointwise" in k)
-    shape = "x".join(map(str, out.shape))
-    rows.append([name, "1x240x28x28", shape, f"{p.params:,}", f"{p.macs:,}", f"{one_by_one / p.macs:.0%}"])
-table(["unit", "input", "output", "parameters", "MACs", "share in the 1x1s"], rows)
-
-# %% [markdown]
-# Three things to read in this table:
-#
-# - Grouping the 1x1s with $g = 3$ cuts the unit's cost from 23.0M to 7.9M multiply-accumulates, not
-#   quite 3 times, because the depthwise convolution does not shrink.
-# - Even in the ShuffleNet unit the 1x1s still do most of the work (95%): the depthwise 3x3 on the
-#   narrow bottleneck is tiny.
-# - The stride-2 unit doubles the width for a little more than unit (b) costs (9.6M against 7.9M): the
-#   branch produces only the 240 new channels, on a 14x14 map, and the pooled shortcut brings the rest.
-#
-# The paper states the cost of a unit in closed form. For a $c \times h \times w$ input and $m$ bottleneck
-# channels, a ResNet bottleneck (3x3 dense) needs $hw(2cm + 9m^2)$, a ResNeXt unit (3x3 grouped)
-# $hw(2cm + 9m^2/g)$, and the ShuffleNet unit only $hw(2cm/g + 9m)$. We can check the ShuffleNet formula
-# on our units, and see how far ahead it is of the other two:
-
-# %%
-c, m, h = 240, 60, 28
-print(f"ResNet:              hw(2cm + 9m²)   = {h * h * (2 * c * m + 9 * m * m):>10,}")
-for g in (1, 2, 3, 4, 6, 12):  # every g that divides c = 240 and m = 60
-    resnext = h * h * (2 * c * m + 9 * m * m // g)
-    formula = h * h * (2 * c * m // g + 9 * m)
-    measured = cost.profile(sn.ShuffleUnit(c, c, g), h, in_channels=c).macs
-    print(
-        f"g = {g:>2}:  ResNeXt: hw(2cm + 9m²/g) = {resnext:>10,}   "
-        f"ShuffleNet: hw(2cm/g + 9m) = {formula:>10,}   our profile: {measured:>10,}"
-    )
-
-# %% [markdown]
-# The formula and the profile agree for every $g$. With $g = 3$ the ShuffleNet unit costs about a quarter
-# of the ResNeXt unit and a sixth of the ResNet one, for the same input and output. Grouping only the 3x3
-# (ResNeXt) runs into a floor: even with $g = 12$ the ResNeXt unit costs 24.7M, because its two dense
-# 1x1s alone cost $2cm \cdot hw$ = 22.6M. Grouping the 1x1s removes exactly that floor.
 
 # %% [markdown]
 # ## 5. The whole network: Table 1
@@ -337,15 +334,12 @@ for g in (1, 2, 3, 4, 6, 12):  # every g that divides c = 240 and m = 60
 # ShuffleNet stacks the units into three stages after a small stem (Table 1): a 3x3 convolution with
 # stride 2 and 24 channels, a 3x3 max pool with stride 2, then stage 2 (28x28), stage 3 (14x14) and
 # stage 4 (7x7), each opening with one stride-2 unit followed by 3, 7 and 3 stride-1 units; a global
-# average pool and a 1000-way fully connected layer close it. Two details: the first 1x1 convolution of
-# stage 2 is dense (its input, the 24-channel stem, is too narrow to split into groups), and the
-# bottleneck is always 1/4 of the output width.
+# average pool and a 1000-way fully connected layer close it. The first 1x1 convolution of stage 2 is
+# dense: its input, the 24-channel stem, is too narrow to split into groups.
 #
 # The interesting column of Table 1 is the channel count. The paper fixes the budget (about 140M
-# multiply-accumulates) and asks: **for each $g$, how wide can the network be?** Grouping makes the 1x1s
-# cheaper, so the savings buy more channels. Our model reads these widths from
-# `shufflenet_v1.TABLE1_STAGE_CHANNELS`; here they are beside what our model actually builds, with the
-# multiply-accumulates we count at 224x224.
+# multiply-accumulates) and asks: **for each $g$, how wide can the network be?** Here are Table 1's widths
+# (`shufflenet_v1.TABLE1_STAGE_CHANNELS`) beside what our model builds, with the MACs we count at 224x224.
 
 
 # %%
@@ -360,11 +354,6 @@ def shufflenet_cost(groups, scale):
     return cost.profile(build_meta(groups, scale), 224, name=f"ShuffleNet {scale:g}x (g = {groups})")
 
 
-def built_widths(net):
-    """Output channels of stages 2, 3, 4 as built (read off the last unit of each stage)."""
-    return tuple(getattr(net.features, f"stage{k}")[-1].out_channels for k in (2, 3, 4))
-
-
 def slash(values):
     return " / ".join(map(str, values))
 
@@ -372,7 +361,8 @@ def slash(values):
 rows = []
 for g in sn.GROUPS:
     p, published = shufflenet_cost(g, 1.0), sn.TABLE1_COMPLEXITY_MFLOPS[g] * 1e6
-    ours = built_widths(build_meta(g))
+    built = build_meta(g).features  # the widths as built: the last unit of each stage
+    ours = tuple(getattr(built, f"stage{k}")[-1].out_channels for k in (2, 3, 4))
     same = "✓" if ours == sn.TABLE1_STAGE_CHANNELS[g] else "✗"
     macs = [f"{published / 1e6:.0f}", f"{p.macs / 1e6:.1f}", diff(p.macs, published)]
     widths = [slash(sn.TABLE1_STAGE_CHANNELS[g]), f"{slash(ours)} {same}"]
@@ -386,7 +376,11 @@ table(["groups g", *widths, "Table 1 MFLOPs", "our M MACs", "diff", "our M param
 # roughly like $\sqrt{g}$ (1, 1.39, 1.67, 1.89, 2.67 against $\sqrt g$ = 1, 1.41, 1.73, 2, 2.83), because
 # the unit's cost is dominated by the grouped 1x1 term $2cm/g = c^2/(2g)$. Exercise 3 asks you to find
 # the width for a $g$ the paper did not try.
-#
+
+# %% [markdown] {"jp-MarkdownHeadingCollapsed": true, "tags": ["optional"]}
+# ### Deep dive (optional): what Table 1 counts
+
+# %% [markdown]
 # Why are our costs slightly above Table 1's (by 0.1% to 1.0%)? The paper does not say what it counts. A
 # hypothesis that fits all five columns: leave out the final fully connected layer (its $C_4 \times 1000$
 # multiply-accumulates), and every one of our counts rounds to the paper's number.
@@ -407,10 +401,18 @@ for g in sn.GROUPS:
 # says how far it is from each printed number.
 
 # %% [markdown]
-# ## 6. The scale factor $s$, and how channels are rounded
+# ## 6. The scale factor $s$
 #
 # Like MobileNet's width multiplier, ShuffleNet's "ShuffleNet $s\times$" multiplies the channels of every
-# stage by $s$ (the paper tries 0.25, 0.5, 1, 1.5 and 2), which scales the cost by roughly $s^2$. But
+# stage by $s$ (the paper tries 0.25, 0.5, 1, 1.5 and 2), which scales the cost by roughly $s^2$. The
+# paper does not say how it rounds the channels; our `shufflenet_v1` rounds every stage to a multiple of
+# $4g$ and takes the stem from the authors' released models (`sn.stage_channels(g, s)`). The deep dive
+# below holds the rules and the stem experiments; the explorer in section 7 shows the widths.
+
+# %% [markdown] {"jp-MarkdownHeadingCollapsed": true, "tags": ["optional"]}
+# ## Deep dive (optional): how channels and the stem are rounded
+
+# %% [markdown]
 # $240 \times 0.25 = 60$ channels split into groups, then into a bottleneck of a quarter, then into groups
 # again: channel counts must be rounded, and the paper does not say how. The rule matters for the small
 # models, so here is **the rule our `shufflenet_v1` uses** (from its docstring):
@@ -502,21 +504,16 @@ table(["0.25x, g", "Table 2 MFLOPs", *released_columns, *linear_columns], rows)
 # %% [markdown]
 # ## 7. Explore: groups, scale and resolution
 #
-# Move the sliders. The readout shows the widths our builder produces and what the network costs at that
-# setting: parameters (PyTorch's count, BatchNorm included), multiply-accumulates, and the peak activation
-# memory (the largest input + output one layer holds, 32-bit floats, one image). The left chart shows the
-# stage widths for every $g$ at the chosen scale; the right one our MACs for every $g$ against the paper's
-# figure (at 224x224, where the paper has one). Things to try:
+# Move the sliders. The readout shows the widths, parameters (BatchNorm included), multiply-accumulates
+# and peak activation memory (the largest input + output one layer holds, 32-bit floats). The left chart
+# shows the stage widths for every $g$; the right one our MACs against the paper's figure. Things to try:
 #
 # - at 1x, step $g$ from 1 to 8: the bars on the left grow, the bars on the right stay flat;
 # - at 0.25x, compare $g = 8$ with the others and with the 13M line;
 # - change the resolution: the MACs scale with the number of pixels, the parameters do not move.
 #
-# To answer every move of a slider at once, the explorer counts each of the 25 networks once, at 224x224,
-# and derives the other resolutions from that count. For an input side that is a multiple of 32 this is
-# exact: every feature map of the network is then $r/32$ times (16, 8, 4, 2, 1) pixels wide, so every
-# convolution's MACs and every map's memory scale by $(r/224)^2$, and only the FC layer stays the same.
-# The cell checks the shortcut against a full profile.
+# The explorer counts each of the 25 networks once, at 224x224, and rescales to the other resolutions
+# (the deep dive after it checks that this is exact).
 
 # %%
 SCALES = [0.25, 0.5, 1.0, 1.5, 2.0]
@@ -533,10 +530,6 @@ def at_resolution(groups, scale, resolution):
 
 
 grid = {(g, s): shufflenet_cost(g, s) for g in sn.GROUPS for s in SCALES}  # 25 profiles, counted once
-for g, s, r in ((8, 2.0, 160), (1, 0.25, 128), (3, 1.5, 192)):
-    full = cost.profile(build_meta(g, s), r)
-    exact = at_resolution(g, s, r) == (full.params, full.macs, full.peak_activation_bytes)
-    print(f"{s:g}x, g = {g}, {r}x{r}: derived from 224 = full profile? {exact}")
 
 
 def published_macs(groups, scale):
@@ -564,9 +557,7 @@ def draw(groups, scale, resolution):
     widths = np.array([sn.stage_channels(g, scale)[1:] for g in sn.GROUPS])
     edges = ["black" if i == chosen else "none" for i in x]
     for k, colour in enumerate(("#A1C9F4", "#4C72B0", "#1F3B73")):
-        left.bar(
-            x + (k - 1) * 0.27, widths[:, k], 0.27, color=colour, edgecolor=edges, label=f"stage {k + 2}"
-        )
+        left.bar(x + (k - 1) * 0.27, widths[:, k], 0.27, color=colour, edgecolor=edges, label=f"stage {k + 2}")
     left.set(ylabel="output channels", ylim=(0, 3300), title=f"stage widths at {scale:g}x")
     left.legend(loc="upper left")
     ours = [at_resolution(g, scale, resolution)[1] / 1e6 for g in sn.GROUPS]
@@ -598,9 +589,25 @@ explorer = widgets.Explorer(
 )
 explorer
 
+# %% [markdown] {"jp-MarkdownHeadingCollapsed": true, "tags": ["optional"]}
+# ### Deep dive (optional): why the explorer may rescale from 224x224
+
 # %% [markdown]
-# ## 8. Paper vs ours
-#
+# For an input side that is a multiple of 32 the shortcut is exact: every feature map of the network is
+# then $r/32$ times (16, 8, 4, 2, 1) pixels wide, so every convolution's MACs and every map's memory scale
+# by $(r/224)^2$, and only the FC layer stays the same. The cell checks the shortcut against a full
+# profile.
+
+# %%
+for g, s, r in ((8, 2.0, 160), (1, 0.25, 128), (3, 1.5, 192)):
+    full = cost.profile(build_meta(g, s), r)
+    exact = at_resolution(g, s, r) == (full.params, full.macs, full.peak_activation_bytes)
+    print(f"{s:g}x, g = {g}, {r}x{r}: derived from 224 = full profile? {exact}")
+
+# %% [markdown] {"jp-MarkdownHeadingCollapsed": true, "tags": ["optional"]}
+# ## Deep dive (optional): every published figure beside ours
+
+# %% [markdown]
 # Every figure the paper (and MobileNetV2's Table 4, which is where ShuffleNet's parameter counts come
 # from) publishes for a configuration our builder can make, beside our count. `paper_figures.figures` holds the
 # published numbers; ours are counted live. Parameters are counted the paper's way here (convolution and
@@ -629,14 +636,14 @@ table(["model", "source", *costs, *params, "paper error %"], rows)
 # %% [markdown]
 # How to read the differences:
 #
-# - **1x (Table 1)**: within 1.0%, explained above (the paper's counts round to ours once the FC layer is
-#   left out). Table 5 quotes the 1x $g = 8$ model at 140M where Table 1 says 137M; ours, 138.4M, sits
+# - **1x (Table 1)**: within 1.0%, explained in section 5 (the paper's counts round to ours once the FC
+#   layer is left out). Table 5 quotes the 1x $g = 8$ model at 140M where Table 1 says 137M; ours, 138.4M, sits
 #   between the two.
 # - **0.5x and 0.25x (Table 2)**: the paper prints one number per scale (38M, 13M) for all five $g$; ours
 #   differ by $g$, as they must, because the channel counts differ. Our spread (−1% to +7% at 0.5x, +1%
-#   to +21% at 0.25x) comes from rounding channels to multiples of $4g$ and from the stem rule of
-#   section 6. The +21% is 0.25x with $g = 8$; with a linear stem it would be 12.4M (−4%), but that rule
-#   moves $g = 3$ to −15% (section 6): no one rule gives 13M for all five.
+#   to +21% at 0.25x) comes from rounding channels to multiples of $4g$ and from the stem rule (the deep
+#   dive after section 6). The +21% is 0.25x with $g = 8$; with a linear stem it would be 12.4M (−4%),
+#   but that rule moves $g = 3$ to −15%: no one rule gives 13M for all five.
 # - **1.5x and 2x (Table 5)**: 292.4M and 524.0M, within 0.2% of the paper's 292M and 524M, *because*
 #   the stem is scaled to 48 channels at 2x (with 24 channels, 2x would come to about 508M).
 # - **Parameters**: the ShuffleNet paper publishes none. MobileNetV2's Table 4 quotes 3.4M for 1.5x and
@@ -644,7 +651,7 @@ table(["model", "source", *costs, *params, "paper error %"], rows)
 #   with BatchNorm adds about 1%).
 
 # %% [markdown]
-# ### Tables 2 and 3, quoted with our costs
+# ## 8. What groups and the shuffle buy: Tables 2 and 3
 #
 # We cannot train on ImageNet here, so the error rates are the paper's (top-1 %, ImageNet validation,
 # single crop); the multiply-accumulates beside them are ours.
@@ -663,12 +670,18 @@ table(["Table 2: top-1 error % (our MACs)"] + [f"g = {g}" for g in sn.GROUPS], r
 # Read along the rows: **grouping always helps** ($g > 1$ beats $g = 1$ at every scale), and **it helps
 # the small models most**: at 0.25x, going from $g = 1$ to $g = 8$ lowers the error by 4.4 points, at 1x
 # by 1.2. A small network is starved for channels, and grouping, at equal cost, buys channels. It does not
-# always pay to push $g$ up: at 0.5x, $g = 8$ is worse than $g = 4$. Each group's input has become thin
-# (stage 2's bottleneck at 0.5x with $g = 8$ is 48 channels, 6 per group), and the paper notes the same
-# saturation.
+# always pay to push $g$ up: at 0.5x, $g = 8$ is worse than $g = 4$ (each group's input has become thin:
+# 6 channels per group in stage 2's bottleneck), a saturation the paper notes too.
 #
-# Table 3 is the ablation: the same networks without the shuffle. Shuffling costs nothing we can count, so
-# our MACs and parameters are identical with and without it:
+# Table 3 is the ablation: the same networks without the shuffle. The shuffle is worth 1.3 to 5.8 points,
+# more with $g = 8$ than with $g = 3$, since with more groups each one is more isolated. Section 9 trains
+# one of its rows.
+
+# %% [markdown] {"jp-MarkdownHeadingCollapsed": true, "tags": ["optional"]}
+# ### Deep dive (optional): Table 3 row by row
+
+# %% [markdown]
+# Shuffling costs nothing we can count, so our MACs and parameters are identical with and without it:
 
 # %%
 rows = []
@@ -683,25 +696,17 @@ errors = ["error % without shuffle", "with shuffle", "gain (points)"]
 table(["Table 3", *errors, "our MACs, with = without"], rows)
 
 # %% [markdown]
-# The shuffle is worth 1.3 to 5.8 points, and more with $g = 8$ than with $g = 3$: with more groups each
-# one is more isolated, so reconnecting them matters more.
-
-# %% [markdown]
 # ## 9. The ablation, trained: shuffle on and off
 #
-# Table 3 is the paper's most direct evidence for the shuffle, and it is a simple experiment: the same
-# network, with and without the shuffle, trained the same way. We run it on CIFAR-10 (Krizhevsky 2009)
-# with the `cifar` variant of our model, which differs from the ImageNet network in one place only: no
-# downsampling before stage 2 (conv1 has stride 1 and the max pool is gone), so a 32x32 image ends on a
-# 4x4 map. We take **0.25x with $g = 8$**: with eight groups each group is at its most isolated (Table 3's
-# gaps for $g = 8$ are 3.8 to 5.8 points, against 1.3 to 2.5 for $g = 3$; at 0.25x it is 56.5% error
-# without the shuffle and 52.7% with it), and at 0.25x two runs fit in a few minutes on a laptop.
-#
-# Both runs start from the same initial weights (the shuffle has no parameters, so the same seed builds
-# the same weights; the cell checks it) and see the same batches in the same order (`seed=0`). The only
-# difference is the shuffle. How much training happens depends on the budget (`SMALLNETS_BUDGET`);
-# without the CIFAR-10 files on disk, `data.for_lesson` falls back to the course's offline "shapes"
-# dataset and says so.
+# Table 3 is the paper's most direct evidence for the shuffle, and a simple experiment: the same network,
+# with and without the shuffle, trained the same way. We run it on CIFAR-10 (Krizhevsky 2009) with the
+# `cifar` variant of our model: no downsampling before stage 2 (conv1 has stride 1, no max pool), so a
+# 32x32 image ends on a 4x4 map. We take **0.25x with $g = 8$**: with eight groups each group is at its
+# most isolated (Table 3: 56.5% error without the shuffle, 52.7% with it), and two runs fit in a few
+# minutes on a laptop. Both runs start from the same initial weights (the shuffle has no parameters; the
+# cell checks it) and see the same batches in the same order (`seed=0`). How much training happens
+# depends on the budget (`SMALLNETS_BUDGET`); without the CIFAR-10 files on disk, `data.for_lesson`
+# falls back to the course's offline "shapes" dataset and says so.
 
 # %% tags=["nbval-ignore-output"]
 from smallnets_edu import data, train
@@ -738,16 +743,12 @@ fig.tight_layout()
 
 # %% [markdown]
 # **How much to trust this.** At the `smoke` budget (one epoch on 512 images) both networks are still
-# guessing, and any difference is noise. At the `laptop` budget (5 epochs on 10,000 images) they learn,
-# but five short epochs are far from convergence, and a gap of a point or two between two single runs,
-# in either direction, is within what another seed could change: to claim an effect you would repeat
-# each run with several seeds and compare the spread. The paper's gaps (1.3 to 5.8 points) come from
-# full ImageNet training. To run
-# the real experiment, use the `gpu` budget (30 epochs on all 50,000 CIFAR-10 images; the default on a
-# machine with a CUDA GPU) or `full` (200 epochs, paper-like): start JupyterLab with `SMALLNETS_BUDGET=full make lab`, or set
-# `os.environ["SMALLNETS_BUDGET"] = "full"` at the top of this notebook, and run this section again. Both
-# `data.for_lesson` and `train.fit` read the budget. With a GPU you can also set `"width_mult": 1.0` in
-# `ABLATION`, the 1x row of Table 3 (37.6% against 32.4% on ImageNet).
+# guessing. At the `laptop` budget (5 epochs on 10,000 images) they learn, but a gap of a point or two
+# between two single runs is within what another seed could change: repeat each run with several seeds
+# before you claim an effect. For the real experiment use the `gpu` budget (30 epochs on all of CIFAR-10)
+# or `full` (200 epochs): start JupyterLab with `SMALLNETS_BUDGET=full make lab` (or set
+# `os.environ["SMALLNETS_BUDGET"] = "full"` at the top of this notebook) and run this section again.
+# With a GPU you can also set `"width_mult": 1.0` in `ABLATION`, the 1x row of Table 3.
 #
 # The ablation also reminds you what the shuffle is *for*: it does not add capacity (same weights, same
 # MACs), it adds **connections**. Without it, the eight groups of a stage exchange nothing inside the
@@ -759,43 +760,22 @@ fig.tight_layout()
 #
 # The paper's headline comparison puts ShuffleNet beside MobileNet at four budgets, each ShuffleNet
 # chosen to cost no more than its MobileNet. The errors are the paper's (ImageNet top-1); the MACs and
-# parameters of both columns are ours, from `models.build("mobilenet_v1", ...)` and
-# `models.build("shufflenet_v1", ...)`.
+# parameters of both columns are ours.
 
 
 # %%
-def build_mobilenet(alpha):
-    with torch.device("meta"):
-        return models.build("mobilenet_v1", width_mult=alpha)
-
-
-def table5(scale, groups):
-    """ShuffleNet's own Table 5 entry (Table 1 quotes the 1x, g = 8 model at another figure)."""
-    entries = paper_figures.figures("shufflenet_v1")
-    return next(
-        e
-        for e in entries
-        if e["source"] == "ShuffleNet Table 5"
-        and e["width_mult"] == scale
-        and e["options"]["groups"] == groups
-    )
-
-
 def columns(name, entry, net, macs):
     params = cost.count_params(net, include_bn=False)
-    return [
-        name,
-        cell(entry["macs"], digits=0),
-        cell(macs),
-        cell(params, digits=2),
-        f"{100 - entry['top1']:.1f}",
-    ]
+    return [name, f"{entry['macs'] / 1e6:.0f}", f"{macs / 1e6:.1f}", f"{params / 1e6:.2f}", f"{100 - entry['top1']:.1f}"]
 
 
+# ShuffleNet's own Table 5 entries (Table 1 quotes the 1x, g = 8 model at another figure)
+entries = [e for e in paper_figures.figures("shufflenet_v1") if e["source"] == "ShuffleNet Table 5"]
+table5 = {(e["width_mult"], e["options"]["groups"]): e for e in entries}
 rows = []
 for alpha, s, g in ((1.0, 2.0, 3), (0.75, 1.5, 3), (0.5, 1.0, 8), (0.25, 0.5, 4)):  # the paper's four pairs
-    mobilenet, shufflenet = paper_figures.lookup("mobilenet_v1", alpha, 224), table5(s, g)
-    mob_net = build_mobilenet(alpha)
+    mobilenet, shufflenet = paper_figures.lookup("mobilenet_v1", alpha, 224), table5[s, g]
+    mob_net = models.build_meta("mobilenet_v1", width_mult=alpha)
     left = columns(f"{alpha} MobileNet-224", mobilenet, mob_net, cost.profile(mob_net, 224).macs)
     right = columns(f"ShuffleNet {s:g}x (g = {g})", shufflenet, build_meta(g, s), shufflenet_cost(g, s).macs)
     rows.append([*left, *right, f"{shufflenet['top1'] - mobilenet['top1']:.1f}"])
@@ -806,21 +786,20 @@ table(["model", *side, "model", *side, "ShuffleNet better by (points)"], rows)
 # At every budget ShuffleNet costs a little less and makes 3.1 to 7.8 points fewer errors, and **the
 # smaller the budget, the larger its lead**: at about 40M multiply-accumulates, 0.25 MobileNet has become
 # very thin (its layers have 8 to 256 channels), while the stages of 0.5x ShuffleNet with $g = 4$ still
-# have 144 to 544.
-# That is the whole argument of the paper in one table: grouped 1x1 convolutions turn a fixed budget
-# into more channels, and small networks need channels most.
+# have 144 to 544. That is the whole argument of the paper in one table: grouped 1x1 convolutions turn a
+# fixed budget into more channels, and small networks need channels most.
 #
-# Our counts agree with both papers' figures (MobileNet within 0.4%, ShuffleNet within 0.2%, the 1x $g = 8$
-# row aside, discussed in section 8). One column the paper does not print is worth a look: at each
-# budget ShuffleNet holds **more parameters** than the MobileNet it beats (1.3 to 1.8 times). MACs and
-# parameters are different budgets: one is time and energy per image, the other the size of the file and
-# of the weights in memory. Which one matters depends on the device.
+# One column the paper does not print is worth a look: at each budget ShuffleNet holds **more
+# parameters** than the MobileNet it beats (1.3 to 1.8 times). MACs are time and energy per image;
+# parameters are the size of the file and of the weights in memory. Which one matters depends on the
+# device. (Our counts agree with both papers' within 0.4%, the 1x $g = 8$ row aside: see the deep dive
+# "every published figure beside ours".)
 
 # %% [markdown]
 # ## 11. Multiply-accumulates are not milliseconds (Table 8)
 #
-# The paper's last table measured actual speed on a phone (a Qualcomm Snapdragon 820, one thread, 224x224
-# input). It is the most honest table in the paper, because it shows that **FLOPs and time differ**:
+# The paper's last table measured speed on a phone (Snapdragon 820, one thread, 224x224 input), and shows
+# that **FLOPs and time differ**:
 
 # %%
 TABLE_8 = {  # ShuffleNet Table 8: model -> (million MACs as the paper counts them, ms on a Snapdragon 820)
@@ -836,16 +815,20 @@ table(["Table 8", "paper M MACs", "ms (Snapdragon 820)", "M MACs per ms"], rows)
 # %% [markdown]
 # Read the last column: the phone does 2.5 million multiply-accumulates per millisecond on the smallest
 # ShuffleNet and 4.8 on the largest; 0.5x ShuffleNet needs 3.7 times fewer MACs than 1x but is only 2.5
-# times faster. ShuffleNet 2x and MobileNet cost about the same in both MACs and time, and AlexNet, with
-# 19 times the MACs of 0.5x ShuffleNet, is only 12 times slower. Small networks waste a larger share of
-# their time on things a MAC count does not see: moving data in and out of memory (the shuffle is pure
-# data movement, a depthwise convolution does little arithmetic per value it reads), launching many
-# small layers, and the fixed costs of every layer. The paper itself says it keeps depthwise convolutions
-# only on the narrow bottleneck because they are hard to run efficiently on low-power devices.
-#
-# Our own machine tells the same story. The next cell times four of these networks on this computer's
-# CPU, one thread, one 224x224 image, as Table 8 did (the numbers depend on your machine and on what else
-# it is doing; run it twice).
+# times faster. Small networks waste a larger share of their time on what a MAC count does not see:
+# moving data (the shuffle is pure data movement, a depthwise convolution does little arithmetic per
+# value it reads), launching many small layers, the fixed costs of every layer. The paper keeps depthwise
+# convolutions on the narrow bottleneck only, as they are hard to run efficiently on low-power devices.
+# Lesson 08 takes this apart on your machine, layer by layer.
+
+# %% [markdown] {"jp-MarkdownHeadingCollapsed": true, "tags": ["optional"]}
+# ### Deep dive (optional): Table 8 on this machine
+
+# %% [markdown]
+# On the phone, ShuffleNet 2x and MobileNet cost about the same in both MACs and time, and AlexNet, with
+# 19 times the MACs of 0.5x ShuffleNet, is only 12 times slower. Our own machine tells the same story.
+# The next cell times four of these networks on this computer's CPU, one thread, one 224x224 image, as
+# Table 8 did (the numbers depend on your machine and on what else it is doing; run it twice).
 
 # %% tags=["nbval-ignore-output"]
 timed = {
@@ -869,8 +852,8 @@ table(["model", *ours, *phone], rows)
 # Compare the columns of MACs per millisecond. Typically the large models run at a higher rate than the
 # small ones, as on the phone, and MobileNet, whose work is almost all in dense 1x1 convolutions, at a
 # higher rate than ShuffleNet 2x of about the same cost, often enough to be the faster of the two. Does
-# your machine agree? Lesson 08 takes this apart on your machine, network by network and layer
-# by layer: where the time goes, and why a MAC count, however exact, does not predict it.
+# your machine agree? Lesson 08 shows where the time goes, and why a MAC count, however exact, does not
+# predict it.
 
 # %% [markdown]
 # ## Summary
@@ -878,15 +861,11 @@ table(["model", *ours, *phone], rows)
 # - A grouped convolution with $g$ groups costs $1/g$ of the dense one, in MACs and in weights.
 #   ShuffleNet groups the 1x1 convolutions, where the cost is.
 # - Stacked grouped layers never exchange information between groups. The **channel shuffle** fixes it
-#   with a fixed permutation (reshape to $(g, C/g)$, transpose, flatten), not a random one; shuffling
-#   again with $C/g$ groups undoes it. It costs no MACs and no parameters.
+#   with a fixed permutation (reshape to $(g, C/g)$, transpose, flatten), at no MACs and no parameters.
 # - The ShuffleNet unit (grouped 1x1, shuffle, depthwise 3x3, grouped 1x1, add) costs $hw(2cm/g + 9m)$;
 #   the stride-2 unit pools the shortcut and concatenates, widening the network cheaply.
 # - At a fixed budget of about 140M MACs, more groups buy more channels (144 to 384 in stage 2 from
-#   $g = 1$ to $g = 8$), and small networks profit most. Our counts match Table 1 within 1.0% (exactly,
-#   rounded, if the FC layer is left out), and Tables 2 and 5 within a few percent, given the channel
-#   rounding rule stated in section 6, except 0.25x with $g = 8$ (+21%). No single stem rule gives
-#   Table 2's 13M for every $g$.
+#   $g = 1$ to $g = 8$), and small networks profit most. Our counts match Table 1 within 1.0%.
 # - At equal MACs ShuffleNet beats MobileNet by 3.1 to 7.8 points on ImageNet, with more parameters.
 # - MACs are not time: on the paper's phone 3.7 times fewer MACs gave 2.5 times the speed.
 #
@@ -896,8 +875,8 @@ table(["model", *ours, *phone], rows)
 # %% [markdown]
 # ## Exercises
 #
-# Each exercise has a checker that tells you whether your answer is right and, if not, what looks wrong.
-# It never prints the solution. Replace the placeholder, run the cell, read the feedback.
+# Each exercise has a checker that tells you whether your answer is right and, if not, what looks wrong,
+# without printing the solution. Replace the placeholder, run the cell, read the feedback.
 
 # %%
 from smallnets_edu.exercises import lesson04
@@ -935,11 +914,10 @@ lesson04.check_full_mixing(smallest_channels)
 # %% [markdown]
 # ### Exercise 3: Table 1 for six groups
 #
-# Table 1 tries $g$ = 1, 2, 3, 4, 8 and widens the network as $g$ grows so that the cost stays about the
-# same. Reproduce its logic for $g = 6$, a value the paper did not try: what is the **widest** stage-2
-# width $c$, a multiple of $4g = 24$ (so that the bottleneck and the groups divide evenly), such that a
-# stride-1 ShuffleNet unit with $c$ channels and $g = 6$ on a 28x28 map costs **no more** than the $g = 1$
-# unit with Table 1's 144 channels? (Your function from exercise 1, or `cost.profile` of
+# Table 1 widens the network as $g$ grows so that the cost stays about the same. Reproduce its logic for
+# $g = 6$, which the paper did not try: what is the **widest** stage-2 width $c$, a multiple of $4g = 24$,
+# such that a stride-1 ShuffleNet unit with $c$ channels and $g = 6$ on a 28x28 map costs **no more** than
+# the $g = 1$ unit with Table 1's 144 channels? (Your function from exercise 1, or `cost.profile` of
 # `sn.ShuffleUnit`, will help. Then check what the same rule gives for $g$ = 2, 3, 4, 8.)
 
 # %%

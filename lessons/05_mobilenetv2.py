@@ -14,35 +14,26 @@
 # %% [markdown]
 # # 05 · MobileNetV2: inverted residuals and linear bottlenecks
 #
-# A year after MobileNet, the same group at Google came back with a network that is both cheaper and
-# more accurate: **MobileNetV2** (Sandler, Howard, Zhu, Zhmoginov and Chen, 2018,
+# **After this lesson you can**
+#
+# - build an inverted residual block and compute what each of its layers costs;
+# - explain, with the paper's spiral, why the narrow bottlenecks get no ReLU, and why ReLU6 suits 8-bit
+#   arithmetic;
+# - compute the network's cost row by row from Table 2, and compare it with MobileNet and ShuffleNet
+#   (Table 4);
+# - explain how computing a block in slices keeps MobileNetV2's activation memory small (Table 3);
+# - train MobileNetV2 on CIFAR-10 with and without a ReLU in the bottleneck, and judge the difference.
+#
+# **The idea in one paragraph.** A year after MobileNet, the same group at Google came back with a network
+# that is both cheaper and more accurate: **MobileNetV2** (Sandler, Howard, Zhu, Zhmoginov and Chen, 2018,
 # [arXiv:1801.04381](https://arxiv.org/abs/1801.04381); CVPR 2018). At 300 million multiply-accumulates
 # it reaches 72.0% top-1 on ImageNet, where MobileNet needed 569 million for 70.6%. It keeps MobileNet's
-# depthwise-separable convolutions and adds two ideas, both in the paper's title:
-#
-# 1. **inverted residuals**: each block first *widens* its input with a 1x1 convolution, filters the
-#    wide tensor with a cheap depthwise 3x3, then *narrows* it again; the shortcut connects the narrow
-#    ends. A ResNet block does the opposite (wide, narrow, wide).
-# 2. **linear bottlenecks**: the narrow tensors between blocks get no ReLU, because a ReLU in a
-#    low-dimensional space destroys information. The paper shows it with a picture of a spiral, which
-#    we will recompute.
-#
-# A third idea hides in the paper's Section 5: because the wide tensors live only inside a block, they
-# never have to exist in memory all at once. That makes MobileNetV2 remarkably frugal with *activation
-# memory*, the measure that lesson 00 introduced and that limits the smallest devices.
-#
-# In this lesson you will
-#
-# 1. draw a residual and an inverted residual block and count what each layer of the new block costs;
-# 2. watch a ReLU destroy a spiral in 2 and 3 dimensions and spare it in 15 and 30, and see why;
-# 3. see why ReLU6, $\min(\max(x, 0), 6)$, suits 8-bit arithmetic;
-# 4. rebuild Table 2 (the architecture) with our cost per row, and set our models beside Table 4 and
-#    TF-slim's checkpoints;
-# 5. move expansion-ratio, width and resolution sliders and watch parameters, MACs and memory;
-# 6. run a block slice by slice, then recompute Table 3 (peak memory) from our models and find out which
-#    of its two printings we reproduce;
-# 7. check the detection figures, and train MobileNetV2 on CIFAR-10, with and without a ReLU in the
-#    bottleneck.
+# depthwise-separable convolutions and turns the residual block inside out (**inverted residuals**): each
+# block first *widens* its input with a 1x1 convolution, filters the wide tensor with a cheap depthwise
+# 3x3, then *narrows* it again, and the shortcut connects the narrow ends. Those narrow tensors get no
+# ReLU (**linear bottlenecks**), because a ReLU in a low-dimensional space destroys information. And since
+# the wide tensors live only inside a block, they never have to exist in memory all at once, which makes
+# MobileNetV2 remarkably frugal with *activation memory*, the measure that lesson 00 introduced.
 
 # %%
 import copy
@@ -53,7 +44,7 @@ import torch
 from torch import nn
 
 from smallnets_edu import budget, cost, memory, models, paper_figures, plots, relu_spiral, widgets
-from smallnets_edu.display import diff, table
+from smallnets_edu.display import table
 from smallnets_edu.models import mobilenet_v2
 from smallnets_edu.models.mobilenet_v2 import InvertedResidual
 
@@ -69,14 +60,11 @@ print(f"budget: {budget.current().name} (each training below reads the budget in
 # ## 1. Residual blocks, turned inside out
 #
 # ResNet's bottleneck block (He, Zhang, Ren and Sun, 2016, [arXiv:1512.03385](https://arxiv.org/abs/1512.03385))
-# takes a wide tensor, say 256 channels, squeezes it to 64 with a 1x1 convolution, does the expensive
-# 3x3 convolution on the narrow tensor, and widens it back to 256; the shortcut adds the wide input to
-# the wide output. The narrow middle is where the money is saved: a full 3x3 convolution costs
-# $9 \cdot M \cdot N$ per pixel, so it had better run on few channels.
-#
-# MobileNetV2 turns this inside out. Its 3x3 convolution is depthwise, and a depthwise 3x3 costs only
-# $9 \cdot M$ per pixel: it can afford to run on *many* channels. So the block goes
-# **narrow → wide → narrow**:
+# squeezes a wide tensor (say 256 channels) to 64 with a 1x1 convolution, does the expensive 3x3
+# convolution on the narrow tensor, and widens it back to 256; the shortcut adds the wide input to the
+# wide output. A full 3x3 convolution costs $9 \cdot M \cdot N$ per pixel, so it had better run on few
+# channels. MobileNetV2's 3x3 convolution is depthwise, $9 \cdot M$ per pixel: it can afford to run on
+# *many* channels. So the block goes **narrow → wide → narrow**:
 #
 # | step | layer | channels | activation |
 # |------|-------|----------|------------|
@@ -87,9 +75,9 @@ print(f"budget: {budget.current().name} (each training below reads the budget in
 # This is the paper's Table 1. The **expansion ratio** $t$ says how much wider the inside is than the
 # input; the paper uses $t = 6$ almost everywhere (it found 5 to 10 to work, a little less for small
 # networks). The shortcut connects the narrow ends, the **bottlenecks**, whenever the block keeps the
-# shape (stride 1, $k = k'$). The drawing below is generated from the package's `InvertedResidual`
-# (a block of Table 2's 56x56 row: 24 channels in, $t = 6$) beside a ResNet bottleneck; as in the
-# paper's Figure 3, hatched tensors come out of a layer with no activation.
+# shape (stride 1, $k = k'$). The drawing is generated from the package's `InvertedResidual` (Table 2's
+# 56x56 row: 24 channels in, $t = 6$) beside a ResNet bottleneck; as in the paper's Figure 3, hatched
+# tensors come out of a layer with no activation.
 
 # %%
 block = InvertedResidual(24, 24, stride=1, expansion=6)
@@ -151,6 +139,17 @@ fig = relu_spiral.figure1(dims=relu_spiral.FIGURE1_DIMS, seed=0)
 # A point is **recoverable** when at least two independent rows survive. With $n = 2$ that needs both
 # rows; with 30 random rows about 15 survive for every point.
 #
+# What this means for the network. Inside a block, after the expansion, the tensor is wide ($6k$
+# channels), and a ReLU6 there costs little information while adding the non-linearity the network
+# needs. The bottleneck tensor is narrow ($k$ channels) and carries everything the next block will see:
+# a ReLU there would be the $n = 2$ picture. So the projection is **linear**. The paper backs this with
+# an experiment (its Figure 6a): the same network with a ReLU6 after each projection trained to a lower
+# ImageNet accuracy. Section 7 runs that comparison on CIFAR-10.
+
+# %% [markdown] {"jp-MarkdownHeadingCollapsed": true, "tags": ["optional"]}
+# ### Deep dive (optional): explore the spiral
+
+# %% [markdown]
 # Play with it: the left panel is one random $T$, the right one the share of recoverable points
 # averaged over 100 random matrices for every $n$ (you will derive that curve in exercise 3).
 
@@ -202,14 +201,6 @@ widgets.Explorer(
 )
 
 # %% [markdown]
-# What this means for the network. Inside a block, after the expansion, the tensor is wide ($6k$
-# channels), and a ReLU6 there costs little information while adding the non-linearity the network
-# needs. The bottleneck tensor is narrow ($k$ channels) and carries everything the next block will see:
-# a ReLU there would be the $n = 2$ picture. So the projection is **linear**. The paper backs this with
-# an experiment (its Figure 6a): the same network with a ReLU6 after each projection trained to a lower
-# ImageNet accuracy. Section 8 runs that comparison on CIFAR-10.
-
-# %% [markdown]
 # ## 3. ReLU6 and low-precision arithmetic
 #
 # MobileNetV2 uses **ReLU6**, $y = \min(\max(x, 0), 6)$, as its non-linearity, "because of its
@@ -230,7 +221,7 @@ for top in (6, 12, 25, 50, 100):
     print(f"{f'[0, {top}]':>10} {step:>11.4f} {int(1 / step) + 1:>28}")
 
 # %% [markdown]
-# Most activations are small (section 8 shows the measured ones), so the levels spent on the interval
+# Most activations are small (a deep dive in section 7 measures them), so the levels spent on the interval
 # [0, 1] are what matters: 43 with ReLU6, 3 if the largest activation seen was 100. Bounding the range
 # also means nothing overflows at run time. (Later work tracks each layer's range during training
 # instead; see Jacob et al. 2018, [arXiv:1712.05877](https://arxiv.org/abs/1712.05877), on
@@ -251,29 +242,10 @@ print("stem:", mobilenet_v2.TABLE2_STEM_CHANNELS, "channels; last conv:", mobile
 # %% [markdown]
 # Below, the table as the paper prints it, with two columns the paper does not have: our parameters and
 # multiply-accumulates per row (1000 classes, 224x224; parameters without BatchNorm, as the paper
-# counts). They come from `memory.mobilenet_v2_rows`, which applies the cost formulas to the table
-# directly, and the cell checks every row against a profile of the model built by `models.build`.
-
+# counts). They come from `memory.mobilenet_v2_rows`, which applies the cost formulas to the table.
 
 # %%
-def per_stage(profile):
-    """(params without BatchNorm, MACs) per top-level stage of a profiled MobileNetV2."""
-    out = {}
-    for layer in profile.layers:
-        parts = layer.name.split(".")
-        key = parts[1] if parts[0] == "features" else "classifier"
-        p, m = out.get(key, (0, 0))
-        out[key] = (p + (0 if layer.kind == "batchnorm" else layer.params), m + layer.macs)
-    return out
-
-
 rows = memory.mobilenet_v2_rows(width_mult=1.0, expansion=6, resolution=224)
-stages = per_stage(cost.profile(build_meta(), 224))
-names = ["conv1", *(f"bottleneck{i}" for i in range(1, 8)), "conv_last"]
-for name, row in zip(names, rows, strict=False):
-    assert stages[name] == (row.params_no_bn, row.macs), name
-assert stages["classifier"] == (rows[-1].params_no_bn, rows[-1].macs)
-
 total_macs = sum(r.macs for r in rows)
 table(
     ["Input", "Operator", "t", "c", "n", "s", "output", "params", "MACs", "share of MACs"],
@@ -306,7 +278,35 @@ table(
 # - **Width multiplier.** With $\alpha < 1$ every row's $c$ is scaled (rounded to a multiple of 8) but
 #   the last convolution keeps 1280 channels; with $\alpha > 1$ it grows too. So the last layers do
 #   not shrink with the rest, which matters for the smallest models.
-#
+
+# %% [markdown] {"jp-MarkdownHeadingCollapsed": true, "tags": ["optional"]}
+# ### Deep dive (optional): the table against the built model
+
+# %% [markdown]
+# `memory.mobilenet_v2_rows` applies the cost formulas to Table 2 directly. This cell checks every row
+# against a profile of the model built by `models.build`, stage by stage.
+
+
+# %%
+def per_stage(profile):
+    """(params without BatchNorm, MACs) per top-level stage of a profiled MobileNetV2."""
+    out = {}
+    for layer in profile.layers:
+        parts = layer.name.split(".")
+        key = parts[1] if parts[0] == "features" else "classifier"
+        p, m = out.get(key, (0, 0))
+        out[key] = (p + (0 if layer.kind == "batchnorm" else layer.params), m + layer.macs)
+    return out
+
+
+stages = per_stage(cost.profile(build_meta(), 224))
+names = ["conv1", *(f"bottleneck{i}" for i in range(1, 8)), "conv_last"]
+for name, row in zip(names, rows, strict=False):
+    assert stages[name] == (row.params_no_bn, row.macs), name
+assert stages["classifier"] == (rows[-1].params_no_bn, rows[-1].macs)
+print(f"all {len(names) + 1} stages match the profile of the built model")
+
+# %% [markdown]
 # ### Paper vs ours: Table 4
 #
 # The paper's Table 4 compares MobileNetV2 with MobileNet, ShuffleNet and NASNet-A on ImageNet. Here are
@@ -325,26 +325,17 @@ comparisons = [
     ("MobileNetV2", table4["mobilenet_v2", 1.0], build_meta()),
     ("MobileNetV2 (1.4)", table4["mobilenet_v2", 1.4], build_meta(width_mult=1.4)),
 ]
-rows = []
-for name, entry, model in comparisons:
-    params, macs = cost.count_params(model, include_bn=False), cost.profile(model, 224).macs
-    rows.append(
-        [
-            name,
-            entry["top1"],
-            f"{entry['params'] / 1e6:.1f}M",
-            f"{params / 1e6:.2f}M",
-            diff(params, entry["params"]),
-            f"{entry['macs'] / 1e6:.0f}M",
-            f"{macs / 1e6:.1f}M",
-            diff(macs, entry["macs"]),
-        ]
-    )
-table(["network", "top-1 %", "params (paper)", "ours", "diff", "MAdds (paper)", "ours", "diff"], rows)
+paper_figures.against_ours((name, entry, model, 224) for name, entry, model in comparisons)
 
 # %% [markdown]
-# Every difference, explained:
-#
+# At about 300M MAdds MobileNetV2 beats MobileNetV1, which needs almost twice as many, and ShuffleNet 1.5;
+# the 1.4-wide MobileNetV2 beats ShuffleNet x2 at a similar cost. Our counts agree with the printed ones
+# except for MobileNetV2 1.4's 6.9M parameters, which looks like a misprint (the deep dive explains).
+
+# %% [markdown] {"jp-MarkdownHeadingCollapsed": true, "tags": ["optional"]}
+# ### Deep dive (optional): every difference in Table 4, explained
+
+# %% [markdown]
 # - **MobileNetV1, 575M vs our 568.7M (−1.1%).** The MobileNet paper itself says 569M (its Tables 4 and
 #   6), which we match; Table 4 of MobileNetV2 prints 575M for the same network without saying why.
 #   Parameters: 4.21M, printed 4.2M.
@@ -357,9 +348,11 @@ table(["network", "top-1 %", "params (paper)", "ours", "diff", "MAdds (paper)", 
 #   released as `mobilenet_v2_1.4_224`, and TF-slim's own table says 6.06M parameters and 582M MACs:
 #   we match it to the digit. No rounding rule we know of turns it into the 6.9M of Table 4 (even with
 #   BatchNorm we count 6.11M). Treat 6.9M as a misprint in the paper; the 585M is within 0.5%.
-#
-# ### TF-slim's checkpoints, and the smallest MobileNetV2
-#
+
+# %% [markdown] {"jp-MarkdownHeadingCollapsed": true, "tags": ["optional"]}
+# ### Deep dive (optional): TF-slim's checkpoints, and the smallest MobileNetV2
+
+# %% [markdown]
 # The authors' released checkpoints (TF-slim's table,
 # [research/slim/nets/mobilenet](https://github.com/tensorflow/models/blob/master/research/slim/nets/mobilenet/README.md))
 # cover widths 0.35 to 1.4 and resolutions 96 to 224. TF-slim classifies 1001 classes (a "background"
@@ -390,7 +383,8 @@ table(["MobileNetV2", "TF-slim MACs", "ours", "TF-slim params", "ours (no BN)", 
 # reaches 45.5% top-1 on ImageNet with 1.66M parameters. As in MobileNet, its parameters do not depend
 # on the resolution, and at this width the fixed 1280-channel last layer and the classifier hold most
 # of them.
-#
+
+# %% [markdown]
 # ## 5. Explorer: expansion ratio, width and resolution
 #
 # Three knobs shape a MobileNetV2: the expansion ratio $t$ (it replaces the 6 of every $t = 6$ row), the
@@ -415,12 +409,8 @@ ROW_LABELS = [
 def v2_readout(t, alpha, resolution):
     c = memory.mobilenet_v2_cost(alpha, t, resolution)
     base = memory.mobilenet_v2_cost(alpha, 6, resolution)
-    published = paper_figures.lookup("mobilenet_v2", alpha, resolution, expansion=t) if t == 6 else None
-    note = (
-        f" · published ({published['source']}): {published['macs'] / 1e6:.0f}M MACs, {published['top1']}% top-1"
-        if published
-        else ""
-    )
+    pub = paper_figures.lookup("mobilenet_v2", alpha, resolution, expansion=t) if t == 6 else None
+    note = f" · published ({pub['source']}): {pub['macs'] / 1e6:.0f}M MACs, {pub['top1']}% top-1" if pub else ""
     return (
         f"<b>MobileNetV2 α = {alpha:g}, t = {t}, {resolution}x{resolution}</b>: "
         f"<span class='params'>{c.params:,}</span> parameters · "
@@ -437,16 +427,10 @@ def v2_plot(t, alpha, resolution):
     left.barh(y, [r.macs / 1e6 for r in rows], color=plots.FAMILY_COLOURS["mobilenet_v2"])
     left.set_yticks(y, ROW_LABELS)
     left.invert_yaxis()
-    left.set_xlabel("million MACs")
-    left.set_xlim(0, 200)
-    left.set_title(f"MACs per row: {sum(r.macs for r in rows) / 1e6:.0f}M in all")
+    left.set(xlabel="million MACs", xlim=(0, 200), title=f"MACs per row: {sum(r.macs for r in rows) / 1e6:.0f}M in all")
     right.barh(y, [memory.kb(2 * r.largest_values) for r in rows], color="#CCCCCC", label="layer by layer")
-    right.barh(
-        y,
-        [memory.kb(2 * r.materialised_values) for r in rows],
-        color="#4C72B0",
-        label="must exist (streamed)",
-    )
+    streamed = [memory.kb(2 * r.materialised_values) for r in rows]
+    right.barh(y, streamed, color="#4C72B0", label="must exist (streamed)")
     right.set_yticks(y, ROW_LABELS)
     right.invert_yaxis()
     right.set_xscale("symlog", linthresh=10)
@@ -480,10 +464,9 @@ widgets.Explorer(
 #   MACs follow α² much more closely, because they are spent on the big early maps.
 # - **Move the resolution.** MACs and memory follow the number of pixels; parameters do not change.
 # - Find the smallest network: α = 0.35 at 96x96 with $t = 6$ (11.9M MACs). Then try $t = 3$.
-#
+
+# %% [markdown]
 # ## 6. Memory-efficient inference and Table 3
-#
-# ### The argument
 #
 # When a network runs, which tensors must exist in memory? Layer by layer, the answer is every layer's
 # input and output, in turn: the peak is set by the largest tensor the network makes. For MobileNetV2
@@ -520,15 +503,24 @@ for slices in (1, 2, 6, 24, 144):
 # One slice is the ordinary forward pass: at its busiest moment, the depthwise layer, it holds the
 # expanded and the filtered tensors (144 channels each) and the input, kept for the shortcut. With 144
 # slices of one channel each, it holds little more than the two 24-channel bottlenecks, the input and
-# the output: six times less, for exactly the same result. The paper notes the
-# price: smaller slices mean more, smaller matrix multiplications, which run less efficiently, so it
-# recommends a small number of slices. The same trick works whenever a convolution is
-# followed by per-channel work: MobileNetV2's first convolution (before the first row's depthwise layer)
-# and its last 1x1 convolution (before the average pool); MobileNet's first convolution; ShuffleNet's
-# first convolution before its max pool. The caption of the paper's Table 3 says the trick can be used
-# for the first layer of MobileNetV2 and ShuffleNet.
+# the output: six times less, for exactly the same result. The paper notes the price: smaller slices mean
+# more, smaller matrix multiplications, which run less efficiently, so it recommends a few slices.
 #
-# ### Table 3 from our models
+# Run this way, a network's memory is set by its narrow tensors, not its wide ones. For MobileNetV2 at
+# 224x224 the largest tensor that must exist whole is the first row's 16-channel output at 112x112:
+# **401 KB** of 16-bit values, against **1,606 KB** for MobileNet, whose largest tensors are its block
+# outputs (the arXiv version of Table 3 prints 400K and 1600K). Run layer by layer, MobileNetV2 would
+# need 2.4 MB. The deep dives below recompute Table 3 from our models, explain the other printing, and
+# plot the peak against the input resolution.
+
+# %% [markdown] {"jp-MarkdownHeadingCollapsed": true, "tags": ["optional"]}
+# ### Deep dive (optional): Table 3 from our models
+
+# %% [markdown]
+# The slicing trick works whenever a convolution is followed by per-channel work: MobileNetV2's first
+# convolution (before the first row's depthwise layer) and its last 1x1 convolution (before the average
+# pool); MobileNet's first convolution; ShuffleNet's first convolution before its max pool. The caption of
+# the paper's Table 3 says the trick can be used for the first layer of MobileNetV2 and ShuffleNet.
 #
 # Table 3 lists, for each spatial resolution, the largest tensor that must be materialised, counting
 # 16-bit values: for MobileNetV2 the bottleneck tensors only (they are all that streamed inference
@@ -608,9 +600,11 @@ table(
 # The course's source notes gave the CVPR numbers, "max activations size 200K float16, versus 800K for
 # MobileNetV1 and 600K for ShuffleNet", without saying 200K of what: kilobytes of 16-bit values. And
 # the arXiv v4 paper says 400K / 1600K / 600K, which is what our models give.
-#
-# ### And if we ran MobileNetV2 layer by layer?
-#
+
+# %% [markdown] {"jp-MarkdownHeadingCollapsed": true, "tags": ["optional"]}
+# ### Deep dive (optional): and if we ran MobileNetV2 layer by layer?
+
+# %% [markdown]
 # The trick matters more for MobileNetV2 than for any other network here, because its expanded tensors
 # are its largest. Here is the peak (16-bit, thousands of bytes) against the input resolution:
 # MobileNetV2 streamed and layer by layer, MobileNet (whose largest tensors are its block outputs, so
@@ -660,9 +654,11 @@ for label, values in lines.items():
 # MobileNet. Streamed, it needs 401 KB, a quarter of MobileNet's. That is the point of Section 5: with
 # inverted residuals, the memory a network needs is set by its narrow tensors, not by its wide ones.
 # Everything scales with the number of pixels, so halving the resolution quarters every curve.
-#
-# ## 7. Beyond classification: detection, and what "200 ms" means
-#
+
+# %% [markdown] {"jp-MarkdownHeadingCollapsed": true, "tags": ["optional"]}
+# ## Deep dive (optional): detection, and what "200 ms" means
+
+# %% [markdown]
 # The paper also builds a detector, **SSDLite**: SSD (Liu et al. 2016,
 # [arXiv:1512.02325](https://arxiv.org/abs/1512.02325)) with its prediction layers made
 # depthwise-separable, on top of MobileNetV2. Its Table 6 compares it with YOLOv2 (Redmon and Farhadi,
@@ -690,8 +686,9 @@ print(f"COCO mAP:   {SSDLITE['mAP']} vs {YOLOV2['mAP']}")
 # The notes also said "200ms on Pixel1 phone using TensorFlow Lite". That is the **detector**,
 # MobileNetV2 + SSDLite, on a Pixel 1 phone (Table 6). The classifier alone takes **75 ms** there
 # (Table 4), against 113 ms for MobileNet and 143 ms for MobileNetV2 1.4.
-#
-# ## 8. Training MobileNetV2 on CIFAR-10
+
+# %% [markdown]
+# ## 7. Training MobileNetV2 on CIFAR-10
 #
 # We train the `cifar` variant on CIFAR-10 (Krizhevsky 2009), or on the course's offline "shapes"
 # dataset when CIFAR-10 is not on disk. The variant is Table 2 with two strides set to 1 (the first
@@ -708,33 +705,12 @@ dataset
 # %% [markdown]
 # Training on a laptop's CPU takes minutes even for a small network, and MobileNetV2's many thin
 # depthwise layers and wide expanded tensors do not make the most of a CPU. We train the smallest width
-# of the paper's family, **α = 0.35**, which costs 16M multiply-accumulates per 32x32 image. With both
-# strides at 1, the CIFAR network ends on the same 4x4 map as the ImageNet network fed 128x128 images
-# (total stride 8 instead of 32). Only its first layers (the first convolution, the first row and the
-# expansion of the next block) work on 32x32 maps where the ImageNet network has 64x64, which makes it
-# a little cheaper:
-
-# %%
-WIDTH = 0.35
-cifar = memory.mobilenet_v2_cost(WIDTH, 6, 32, variant="cifar", num_classes=10)
-imagenet_128 = memory.mobilenet_v2_cost(WIDTH, 6, 128, variant="imagenet", num_classes=10)
-print(
-    f"{WIDTH:g} MobileNetV2, cifar variant at 32x32:      {cifar.params:>9,} parameters, {cifar.macs:>11,} MACs"
-)
-print(
-    f"{WIDTH:g} MobileNetV2, ImageNet network at 128x128: {imagenet_128.params:>9,} parameters, {imagenet_128.macs:>11,} MACs"
-)
-print(
-    f"peak activations (16-bit): {memory.kb(2 * cifar.layer_by_layer_values):.0f} KB layer by layer, "
-    f"{memory.kb(2 * cifar.streamed_values):.0f} KB streamed"
-)
-
-# %% [markdown]
-# Now train it. The progress bar counts epochs; the learning curves show loss and accuracy on the
-# training and test images after each one. (The output depends on your machine and budget, so the copy
-# stored with the course has none.)
+# of the paper's family, **α = 0.35**, which costs 16M multiply-accumulates per 32x32 image. The progress
+# bar counts epochs; the learning curves show loss and accuracy on the training and test images after
+# each one. (The output depends on your machine and budget, so the copy stored with the course has none.)
 
 # %% tags=["nbval-ignore-output"]
+WIDTH = 0.35
 torch.manual_seed(0)
 initial = models.build("mobilenet_v2", width_mult=WIDTH, variant="cifar", num_classes=dataset.num_classes)
 net = copy.deepcopy(initial)  # keep `initial` untouched: the ablation below starts from the same weights
@@ -749,9 +725,34 @@ histories["linear bottleneck"].plot()
 # The shape of the curves says whether more epochs would help. (The package's network starts every
 # residual block as the identity: the BatchNorm after each projection starts at zero scale, so the
 # first steps train a shallow network that deepens as those scales grow.)
-#
-# ### ReLU6 on real activations
-#
+
+# %% [markdown] {"jp-MarkdownHeadingCollapsed": true, "tags": ["optional"]}
+# ### Deep dive (optional): what the CIFAR network costs
+
+# %% [markdown]
+# With both strides at 1, the CIFAR network ends on the same 4x4 map as the ImageNet network fed 128x128
+# images (total stride 8 instead of 32). Only its first layers (the first convolution, the first row and
+# the expansion of the next block) work on 32x32 maps where the ImageNet network has 64x64, which makes it
+# a little cheaper:
+
+# %%
+cifar = memory.mobilenet_v2_cost(WIDTH, 6, 32, variant="cifar", num_classes=10)
+imagenet_128 = memory.mobilenet_v2_cost(WIDTH, 6, 128, variant="imagenet", num_classes=10)
+print(
+    f"{WIDTH:g} MobileNetV2, cifar variant at 32x32:      {cifar.params:>9,} parameters, {cifar.macs:>11,} MACs"
+)
+print(
+    f"{WIDTH:g} MobileNetV2, ImageNet network at 128x128: {imagenet_128.params:>9,} parameters, {imagenet_128.macs:>11,} MACs"
+)
+print(
+    f"peak activations (16-bit): {memory.kb(2 * cifar.layer_by_layer_values):.0f} KB layer by layer, "
+    f"{memory.kb(2 * cifar.streamed_values):.0f} KB streamed"
+)
+
+# %% [markdown] {"jp-MarkdownHeadingCollapsed": true, "tags": ["optional"]}
+# ### Deep dive (optional): ReLU6 on real activations
+
+# %% [markdown]
 # Back to section 3, with the values our trained network produces. We feed it 32 test images and
 # collect what every ReLU6 receives (BatchNorm's output). What a plain ReLU would pass on is the
 # positive part, unbounded; ReLU6 caps it at 6. For 8-bit storage, ReLU6's range is $[0, 6]$ whatever
@@ -790,7 +791,8 @@ fig.tight_layout()
 # coarsely. (The network was trained with ReLU6, so its values above 6 never mattered to it; a network
 # trained with a plain ReLU settles on its own scale, but its range is still whatever its largest
 # activation happens to be.)
-#
+
+# %% [markdown]
 # ### The ablation: a ReLU6 in the bottleneck
 #
 # The paper's Figure 6a trains the same network with a ReLU6 after every projection, and finds it
@@ -843,7 +845,8 @@ fig.tight_layout()
 # `full` budget on a GPU and repeat with a few seeds. Note also what the ablation changes on the
 # residual path: with a ReLU6 at the end of the projection, a block can only *add* to its input, never
 # subtract.
-#
+
+# %% [markdown]
 # ## Summary
 #
 # - An **inverted residual** block goes narrow → wide → narrow: 1x1 expansion by $t$ (6 in the paper),
@@ -852,12 +855,10 @@ fig.tight_layout()
 # - A ReLU in a narrow space loses information (the spiral collapses for $n = 2, 3$ and survives for
 #   $n = 15, 30$): the bottlenecks are **linear**.
 # - **ReLU6** bounds activations to $[0, 6]$, fixing the 8-bit step at 6/255 before seeing data.
-# - Our models match Table 4 and TF-slim except where the paper misprints: MobileNetV2 1.4 has 6.06M
-#   parameters (not 6.9M); the smallest model, 0.35 at 96x96, costs 11.9M MACs (TF-slim prints 11M).
-# - Streamed inference never holds an expanded tensor whole. Computed from our models, Table 3's arXiv v4
-#   printing comes out: a peak of **401 KB** for MobileNetV2 against 1,606 KB for MobileNet (16-bit
-#   values); the CVPR printing's 200K / 800K / 600K leaves out the 112x112 row. Run layer by layer,
-#   MobileNetV2 would need 2.4 MB.
+# - At about 300M MACs MobileNetV2 beats MobileNet and ShuffleNet (Table 4). Our models match Table 4
+#   and TF-slim, except the paper's misprinted 6.9M parameters for MobileNetV2 1.4 (it has 6.06M).
+# - Streamed inference never holds an expanded tensor whole: a peak of **401 KB** for MobileNetV2 against
+#   1,606 KB for MobileNet (16-bit values, as in Table 3); layer by layer it would need 2.4 MB.
 # - MobileNetV2 + SSDLite matches YOLOv2 on COCO with 8.5% of its parameters and 4.6% of its compute;
 #   200 ms on a Pixel 1 is that detector, the classifier takes 75 ms.
 #
@@ -907,7 +908,7 @@ lesson05.check_streamed_memory(answer)
 # independently of the others, and the point is recoverable when at least two rows are active (two
 # random rows are never parallel). Write `p_recoverable(n)`, the probability that the point is
 # recoverable. The checker compares it with the share measured by `relu_spiral.round_trip` over 400
-# random matrices, the curve of section 2.
+# random matrices, the curve in section 2's deep dive.
 
 
 # %%

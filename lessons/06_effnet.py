@@ -14,36 +14,28 @@
 # %% [markdown]
 # # 06 · EffNet: a block for networks that are small to begin with
 #
-# MobileNet and ShuffleNet were designed on ImageNet: 224x224 images, a thousand classes, budgets of
-# 40 to 600 million multiply-accumulates. Much of the vision that runs in products is smaller than that:
-# a traffic sign cut out of a camera frame is a few dozen pixels wide, and the network that reads it may
-# have a few hundred thousand weights. **EffNet** (Freeman, Roese-Koerner and Kummert, 2018,
-# [arXiv:1801.06434](https://arxiv.org/abs/1801.06434)) starts from that end. Its claim is that the
-# blocks of MobileNet and ShuffleNet lose accuracy when the network is *slim to begin with* and the
-# images are small, and it proposes a block made for that setting:
+# **After this lesson you can**
 #
-# - the 3x3 depthwise convolution is split in space, into a **1x3 and a 3x1** depthwise convolution;
-# - a **"separable pooling"** sits between the two halves: a 2x1 max-pool that halves the height only;
-# - the block's bottleneck is mild (a factor of **2**), and its last layer is a **1x2 convolution with
-#   stride 2**, which mixes channels and halves the width in one step.
+# - explain what a 1x3 followed by a 3x1 convolution can express (a rank-one kernel) and what it saves;
+# - build the EffNet block layer by layer, separable pooling included, and say where its cost goes;
+# - measure how early the MobileNet and ShuffleNet blocks throw information away on a 32x32 image;
+# - compute what the three blocks cost in the paper's network: parameters, MACs, activation memory;
+# - train the three networks on CIFAR-10 with the same seed and recipe, and judge the comparison.
 #
-# The paper evaluates the block on three small-image datasets, CIFAR-10, SVHN (house numbers) and GTSRB
-# (German traffic signs), inside a small network of three blocks (32 -> 64 -> 128 -> 256 channels, then
-# flatten and a dense layer). It compares the network built from EffNet blocks with a baseline
-# convolutional network and with the same three-block network built from MobileNet blocks and from
-# ShuffleNet blocks. This lesson quotes no accuracy from the paper's tables: the course runs its own
-# comparison of the three blocks in the same network, and everything below is computed or measured here.
+# **The idea in one paragraph**
 #
-# In this lesson you will
-#
-# 1. see what a 1x3 followed by a 3x1 can and cannot express, with the singular value decomposition;
-# 2. count what separable pooling saves, and where an EffNet block actually spends its
-#    multiply-accumulates;
-# 3. measure how early the MobileNet and ShuffleNet blocks throw information away on a 32x32 image;
-# 4. draw the EffNet block, build it layer by layer, and check it against the package's;
-# 5. compare the three blocks in the paper's network (parameters, MACs, activation memory), with an
-#    explorer, and test the paper's claim that an EffNet block saves about 30% of the first layer;
-# 6. train the three networks on CIFAR-10 with the same seed and recipe.
+# MobileNet and ShuffleNet were designed on ImageNet: 224x224 images, a thousand classes, budgets of 40
+# to 600 million multiply-accumulates. Much of the vision that runs in products is smaller: a traffic
+# sign cut out of a camera frame is a few dozen pixels wide. **EffNet** (Freeman, Roese-Koerner and
+# Kummert, 2018, [arXiv:1801.06434](https://arxiv.org/abs/1801.06434)) claims that the blocks of
+# MobileNet and ShuffleNet lose accuracy when the network is *slim to begin with* and the images are
+# small, and proposes a block for that setting: the 3x3 depthwise convolution is split into a **1x3 and
+# a 3x1**; a **"separable pooling"**, a 2x1 max-pool that halves the height only, sits between the two
+# halves; the bottleneck is mild (a factor of **2**), and the last layer, a **1x2 convolution with
+# stride 2**, mixes channels and halves the width in one step. The paper compares this block with
+# MobileNet's and ShuffleNet's inside the same small network of three blocks (32 -> 64 -> 128 -> 256
+# channels, then flatten and a dense layer) on CIFAR-10, SVHN and GTSRB. This lesson quotes no accuracy
+# from the paper's tables: everything below is computed or measured here.
 
 # %%
 import functools
@@ -52,7 +44,6 @@ import matplotlib.pyplot as plt
 import numpy as np
 import torch
 import torch.nn.functional as F
-from matplotlib.patches import Rectangle
 from torch import nn
 
 from smallnets_edu import blocks, budget, cost, diagrams, models, paper_figures, plots, widgets
@@ -115,15 +106,31 @@ print("1x3 then 3x1 equals one 3x3 conv with kernel outer(column, row):", torch.
 print("the 3x3 kernel:\n", kernel.numpy().round(3))
 
 # %% [markdown]
-# A matrix that is an outer product has **rank one**: every row is a multiple of the same row. The
-# singular value decomposition tells any matrix's rank at a glance: it writes
+# A matrix that is an outer product has **rank one**: every row is a multiple of the same row. A 3x3
+# kernel has 9 free numbers; a column and a row have 6, and only 5 degrees of freedom, because scaling
+# the column by $a$ and the row by $1/a$ changes nothing. Blurs and the Sobel edge filter are rank one:
+# they *are* a row filter followed by a column filter (Sobel is a [1, 2, 1] smoothing along the height
+# times a [−1, 0, 1] difference along the width). The Laplacian, a centre-surround filter, has rank two,
+# and a random kernel, like most kernels a network learns, has rank three.
+#
+# So a depthwise 1x3 + 3x1 pair, taken alone, is a *restricted* 3x3 filter: no diagonals, no
+# centre-surround. In a network the restriction is looser than it looks: EffNet puts a LeakyReLU, a
+# BatchNorm and a max-pool between the two halves, so its pair is not a linear filter at all; its depth
+# multiplier of 2 (section 4) gives every channel *two* row filters, and a sum of two rank-one kernels
+# can have rank two; and the next block filters again. The paper bets that the saving is worth the
+# restriction; the training in section 7 is where you can check the bet.
+
+# %% [markdown] {"jp-MarkdownHeadingCollapsed": true, "tags": ["optional"]}
+# ### Deep dive (optional): which kernels a row and a column can make
+# The singular value decomposition, a table of familiar kernels, and a picture of the best fit.
+
+# %% [markdown]
+# The singular value decomposition tells any matrix's rank at a glance: it writes
 # $K = \sum_i s_i \, u_i v_i^\top$ with singular values $s_1 \ge s_2 \ge s_3 \ge 0$, and $K$ is a
 # column times a row exactly when $s_2 = s_3 = 0$. It also gives the best rank-one approximation,
 # $s_1 u_1 v_1^\top$, whose relative error is $\sqrt{s_2^2 + s_3^2} / \lVert K \rVert$ (the
-# Eckart–Young theorem). A 3x3 kernel has 9 free numbers; a column and a row have 6, and only 5 degrees
-# of freedom, because scaling the column by $a$ and the row by $1/a$ changes nothing.
-#
-# Here are a few kernels, their singular values and how far the best row-and-column pair stays from them:
+# Eckart–Young theorem). Here are a few kernels, their singular values and how far the best
+# row-and-column pair stays from them:
 
 # %%
 torch.manual_seed(1)
@@ -150,11 +157,8 @@ for name, k in KERNELS.items():
 table(["kernel", "singular values s1 / s2 / s3", "rank", "best row × column misses by"], rows)
 
 # %% [markdown]
-# Blurs and the Sobel edge filter are rank one: they *are* a row filter followed by a column filter
-# (Sobel is a [1, 2, 1] smoothing along the height times a [−1, 0, 1] difference along the width). The
-# Laplacian, a centre-surround filter, has rank two, and a random kernel, like most kernels a network
-# learns, has rank three. The picture shows each kernel beside the closest thing a row and a column can
-# make:
+# The picture shows the Sobel filter and the two kernels that are not rank one, each beside the closest
+# thing a row and a column can make:
 
 # %%
 shown = ["Sobel (vertical edges)", "Laplacian", "random 3x3"]
@@ -176,13 +180,24 @@ plt.close(fig)  # shown once, as the value of the cell, with any plotting backen
 fig
 
 # %% [markdown]
-# So a depthwise 1x3 + 3x1 pair, taken alone, is a *restricted* 3x3 filter: no diagonals, no
-# centre-surround. In a network the restriction is looser than it looks, for three reasons. EffNet puts
-# a LeakyReLU, a BatchNorm and a max-pool between the two halves, so its pair is not a linear 3x3 filter
-# at all. With the paper's depth multiplier of 2 (section 5) every channel gets *two* row filters, and
-# the layers after can add what they produce; a sum of two rank-one kernels can have rank two. And layers
-# stack: the next block filters again. The paper bets that the saving is worth the restriction; the
-# training in section 10 is where you can check the bet.
+# #### Exercise 1: split a kernel into a column and a row
+#
+# Write a function that receives a 3x3 kernel (a float64 tensor) and returns `(column, row)`, two
+# sequences of 3 numbers with `torch.outer(column, row)` equal to the kernel, so that a 1x3 convolution
+# with `row` followed by a 3x1 convolution with `column` is the kernel; or `None` when no such pair
+# exists. The checker tries it on ten kernels, some familiar, some random. (`torch.linalg.svd` will help;
+# mind the kernels with zeros in them.)
+
+
+# %%
+from smallnets_edu.exercises import lesson06
+
+
+def factor(kernel):
+    raise NotImplementedError  # your code here
+
+
+lesson06.check_factor(factor)
 
 # %% [markdown]
 # ## 2. Separable pooling: downsample one axis at a time
@@ -208,12 +223,11 @@ for name in ("pointwise", "row", "pool", "column", "reduce"):
     layer = getattr(block, name)
     y = layer(x)
     conv = layer[0] if isinstance(layer, nn.Sequential) else None
-    macs = (
-        0
-        if conv is None
-        else cost.conv_macs(conv.in_channels, conv.out_channels, conv.kernel_size, *y.shape[2:], conv.groups)
-    )
-    what = "max-pool 2×1" if conv is None else f"{cost.layer_kind(conv)}, stride {conv.stride}"
+    if conv is None:
+        macs, what = 0, "max-pool 2×1"
+    else:
+        macs = cost.conv_macs(conv.in_channels, conv.out_channels, conv.kernel_size, *y.shape[2:], conv.groups)
+        what = f"{cost.layer_kind(conv)}, stride {conv.stride}"
     rows.append([name, what, shape(x.shape), shape(y.shape), f"{macs:,}"])
     x = y
 table(["step", "layer", "in", "out", "MACs"], rows)
@@ -222,11 +236,17 @@ table(["step", "layer", "in", "out", "MACs"], rows)
 # The height halves at the pool, the width at the last layer: 32x32 in, 16x16 out. Two things to see in
 # the MACs column. The 3x1 convolution costs half of the 1x3, although the two have the same kernel
 # size and the same channels: it runs on 16 rows instead of 32. And the last layer, the only one that
-# mixes channels, costs more than everything else together.
-#
-# How does this compare with other ways of doing the same job (bottleneck of 32 channels in, 64 out,
-# 32x32 to 16x16, depth multiplier 2)? Pooling costs no multiply-accumulates, so only *where* it happens
-# matters:
+# mixes channels, costs more than everything else together: in this block the spatial filtering is
+# almost free; the mixing is the cost.
+
+# %% [markdown] {"jp-MarkdownHeadingCollapsed": true, "tags": ["optional"]}
+# ### Deep dive (optional): four ways to filter and downsample, compared
+# What splitting the filter, moving the pool and the strided 1x2 layer each save or cost.
+
+# %% [markdown]
+# How does the block compare with other ways of doing the same job (bottleneck of 32 channels in, 64
+# out, 32x32 to 16x16, depth multiplier 2)? Pooling costs no multiply-accumulates, so only *where* it
+# happens matters:
 
 # %%
 b, wide, n = 32, 64, 64  # bottleneck, after the depth multiplier, block output
@@ -257,8 +277,7 @@ table(
 # stride 2 costs exactly what a 1x1 convolution followed by a 1x2 pool costs (rows 3 and 4): each output
 # pixel reads two columns instead of one, and only every second output is computed. But it costs
 # *twice* a 1x1 convolution applied after a full 2x2 pool (rows 1 and 2): EffNet pays for a *learned*
-# downsampling along the width, where a max-pool would throw half the columns away. In this block the
-# spatial filtering is almost free; the mixing is the cost.
+# downsampling along the width, where a max-pool would throw half the columns away.
 
 # %% [markdown]
 # ## 3. Why MobileNet and ShuffleNet blocks struggle on small images
@@ -268,17 +287,14 @@ table(
 # **Aggressive early downsampling.** The ImageNet networks shrink the image before any real work: 224 to
 # 112 in MobileNet's first convolution, 224 to 56 in ShuffleNet's first convolution and max-pool. From
 # 224 pixels, 56 still leaves plenty; from 32, the same factor of 4 leaves an 8x8 map for the whole
-# network. (That is why the `cifar` variants of lessons 03 and 04 remove those strides.) Inside the
-# blocks the same thing happens on a smaller scale: MobileNet's block downsamples in its depthwise layer,
-# *before* the 1x1 layer has mixed any channels, which in the first block means on the raw colour
-# channels.
+# network (the `cifar` variants of lessons 03 and 04 remove those strides). Inside the blocks the same
+# happens on a smaller scale: MobileNet's block downsamples in its depthwise layer, *before* the 1x1
+# layer has mixed any channels, which in the first block means on the raw colour channels.
 #
-# **Narrow bottlenecks.** The paper uses a bottleneck factor of 2 and contrasts it with the factor of 8
-# it attributes to the ShuffleNet- and MobileNet-style blocks it replaces. (ShuffleNet's own units squeeze
-# to a quarter of their output, lesson 04; MobileNet v1's separable layer has no bottleneck at all.)
-# In ImageNet networks with hundreds of channels a quarter is still a lot. In a network whose widest
-# layer has 256 channels, a quarter of the first block's 64 outputs is 16 channels to carry the whole
-# image.
+# **Narrow bottlenecks.** The paper uses a bottleneck factor of 2, against the factor of 8 it attributes
+# to the blocks it replaces (ShuffleNet's own units squeeze to a quarter of their output, lesson 04;
+# MobileNet v1's separable layer has no bottleneck at all). In a network whose widest layer has 256
+# channels, a quarter of the first block's 64 outputs is 16 channels to carry the whole image.
 #
 # We can measure both on the paper's network built with each block type: for the first block, the
 # tensors on the main path, and the smallest one, against the 3 x 32 x 32 = 3,072 values of the image.
@@ -301,15 +317,8 @@ for label, (kind, dm) in BLOCKS.items():
     smallest = min(path, key=lambda r: np.prod(r.output_shape))
     values = int(np.prod(smallest.output_shape))
     steps = " → ".join(shape(r.output_shape) for r in path)
-    rows.append(
-        [
-            label,
-            f"3×32×32 → {steps}",
-            f"{shape(smallest.output_shape)} ({smallest.kind})",
-            f"{values:,}",
-            f"{values / 3072:.2f}",
-        ]
-    )
+    least = f"{shape(smallest.output_shape)} ({smallest.kind})"
+    rows.append([label, f"3×32×32 → {steps}", least, f"{values:,}", f"{values / 3072:.2f}"])
 table(["first block", "tensors on the main path", "smallest", "values", "× the image"], rows)
 
 # %% [markdown]
@@ -321,17 +330,21 @@ table(["first block", "tensors on the main path", "smallest", "values", "× the 
 # depth multiplier) and halves the map only after it has looked at every pixel. On a 224x224 image
 # losing three quarters of the pixels at the first step costs little; on a 32x32 image it is most of
 # what there is to see. The price of EffNet's care is visible too: it processes the largest tensors,
-# and section 6 counts what that costs.
+# and section 5 counts what that costs.
+
+# %% [markdown] {"jp-MarkdownHeadingCollapsed": true, "tags": ["optional"]}
+# ### Deep dive (optional): the three first blocks, drawn to scale
 
 # %% [markdown]
-# ## 4. The EffNet block, drawn and built
-#
-# The figure below is drawn from the three first blocks of section 3 themselves: each rectangle is a
-# tensor, its width and height proportional to the map's, with its channel count above it (the more
-# channels, the darker); each arrow is a layer, coloured by its kind as in every cost chart of the course. (The drawing helper lives in
-# this lesson: `smallnets_edu.diagrams` draws channel connectivity, not tensor sizes.)
+# The figure below is drawn from the three first blocks of the table above: each rectangle is a tensor,
+# its width and height proportional to the map's, with its channel count above it (the more channels,
+# the darker); each arrow is a layer, coloured by its kind as in every cost chart of the course. (The
+# drawing helper lives in this lesson: `smallnets_edu.diagrams` draws channel connectivity, not tensor
+# sizes.)
 
 # %%
+from matplotlib.patches import Rectangle
+
 ARROW = {"arrowstyle": "-|>", "mutation_scale": 12, "lw": 1.4}
 
 
@@ -406,7 +419,7 @@ plt.close(fig)  # shown once, as the value of the cell, with any plotting backen
 fig
 
 # %% [markdown]
-# ### Building it step by step
+# ## 4. The EffNet block, built step by step
 #
 # The block is a plain sequence, so it fits in one `nn.Sequential`. Here it is written out with PyTorch
 # layers only; the comments name each step of the paper's description.
@@ -429,6 +442,19 @@ def my_effnet_block(c_in, c_out, depth_multiplier=2):
     )  # fmt: skip
 
 
+# %% [markdown]
+# From here on we use the package's `effnet.EffNetBlock`, the same block (the deep dive below checks
+# it), and `models.build("effnet", variant="cifar")` for the network.
+#
+# The 1x3 layer has a **depth multiplier** of 2: `groups=bottleneck` with twice as many outputs gives
+# every bottleneck channel two row filters of its own. That is the paper's choice; the widely used Keras
+# port uses 1, a cheaper network (the second deep dive below compares the two).
+
+# %% [markdown] {"jp-MarkdownHeadingCollapsed": true, "tags": ["optional"]}
+# ### Deep dive (optional): our block against the package's
+# The same weights in both, then parameters, multiply-accumulates and outputs compared.
+
+# %%
 mine, theirs = my_effnet_block(64, 128), effnet.EffNetBlock(64, 128)
 for module in theirs.modules():  # give the package's BatchNorms non-trivial statistics
     if isinstance(module, nn.BatchNorm2d):
@@ -441,24 +467,18 @@ with torch.no_grad():
 ours_p, pkg_p = cost.profile(mine, 16, in_channels=64), cost.profile(theirs, 16, in_channels=64)
 print(f"output shape:   {tuple(mine(x).shape)}")
 print(f"parameters:     ours {ours_p.params:,}   package {pkg_p.params:,}")
-print(
-    f"MACs:           ours {ours_p.macs:,}   package {pkg_p.macs:,}   FlopCounterMode {cost.flop_counter_macs(theirs, 16, in_channels=64):,}"
-)
+counted = cost.flop_counter_macs(theirs, 16, in_channels=64)
+print(f"MACs:           ours {ours_p.macs:,}   package {pkg_p.macs:,}   FlopCounterMode {counted:,}")
 print(f"same outputs with the same weights: {same}")
 
 # %% [markdown]
 # Same parameters, same multiply-accumulates (and PyTorch's own `FlopCounterMode` agrees), the same
-# output for the same weights. From here on we use the package's `effnet.EffNetBlock`, and
-# `models.build("effnet", variant="cifar")` for the network.
-#
-# Two details of the package's block come from the reference code rather than the paper's text: the
-# paper writes the last layer as a "2x1 convolution with stride (1, 2)" in (width, height) order, which
-# is PyTorch's kernel (1, 2) and stride (1, 2) in (height, width) order, after the pool has already
-# halved the height; and the LeakyReLU slope is 0.1 (Keras defaults to 0.3).
+# output for the same weights.
+
+# %% [markdown] {"jp-MarkdownHeadingCollapsed": true, "tags": ["optional"]}
+# ## Deep dive (optional): the depth multiplier, 2 in the paper and 1 in the Keras port
 
 # %% [markdown]
-# ## 5. The depth multiplier: 2 in the paper, 1 in the Keras port
-#
 # A depthwise convolution with **depth multiplier** $d$ (the name comes from Keras and TensorFlow's
 # `DepthwiseConv2D`) gives every input channel $d$ filters of its own, so its output has $d$ times as
 # many channels: in PyTorch, `nn.Conv2d(C, d * C, kernel, groups=C)`. The paper describes EffNet's first
@@ -489,9 +509,14 @@ table(["", "params, d = 1", "MACs, d = 1", "params, d = 2", "MACs, d = 2", "MACs
 # \cdot (H/2)(W/2)$, is proportional to $d$. Only the first 1x1 layer stays the same. So the paper's
 # network costs about 1.6 times the port's. Keep this in mind when you read results from the Keras port:
 # they are for a cheaper network than the paper describes.
+#
+# Two more details of the package's block come from the reference code rather than the paper's text:
+# the paper writes the last layer as a "2x1 convolution with stride (1, 2)" in (width, height) order,
+# which is PyTorch's kernel (1, 2) and stride (1, 2) in (height, width) order, after the pool has
+# already halved the height; and the LeakyReLU slope is 0.1 (Keras defaults to 0.3).
 
 # %% [markdown]
-# ## 6. Three blocks, one network: what each costs
+# ## 5. Three blocks, one network: what each costs
 #
 # The paper compares its block with MobileNet's and ShuffleNet's in the same network: three blocks, each
 # halving the map (32 -> 16 -> 8 -> 4), with 64, 128 and 256 output channels, then flatten and a dense
@@ -528,54 +553,40 @@ def per_block(p):
 rows = []
 for label, (kind, dm) in CONFIGS.items():
     p = network_cost(kind, 1.0, dm, 32)
-    parts = per_block(p)
-    rows.append(
-        [
-            label,
-            f"{p.params:,}",
-            f"{p.macs:,}",
-            f"{p.peak_activation_bytes / 1024:,.0f}",
-            *(f"{parts[k]:,}" for k in ("block1", "block2", "block3", "dense")),
-        ]
-    )
+    parts = [f"{per_block(p)[k]:,}" for k in ("block1", "block2", "block3", "dense")]
+    rows.append([label, f"{p.params:,}", f"{p.macs:,}", f"{p.peak_activation_bytes / 1024:,.0f}", *parts])
 table(["network", "params", "MACs", "peak act. KiB", "block 1 MACs", "block 2", "block 3", "dense"], rows)
 
 # %% [markdown]
 # The EffNet network is the **most expensive** of the three here, by a wide margin: about 7.5 times the
 # MACs of the MobileNet-block network and almost 3 times its parameters, with 4 times its peak activation
-# memory. That follows from sections 2 to 5: the MobileNet and ShuffleNet blocks halve the map first and
+# memory. That follows from sections 2 to 4: the MobileNet and ShuffleNet blocks halve the map first and
 # mix channels on the small map, while the EffNet block works at full resolution until its last layer,
 # whose two-tap convolution mixes the widened channels. All four networks share the same dense layer
 # (4 x 4 x 256 inputs, 10 outputs: 40,970 parameters).
 #
-# This is not a contradiction of the paper, but it changes what the comparison means. The paper's
-# abstract says the block "significantly reduces the computational burden while surpassing the current
-# state-of-the-art". Against MobileNet and ShuffleNet blocks in this network, our count says the EffNet
-# network is not the cheaper one, so the reduction must be read against the paper's baseline CNN, which
-# the course does not build. The EffNet block buys its accuracy on small images by spending computation
-# *early*, where those images keep their information. A fair contest with MobileNet or ShuffleNet blocks
-# holds the cost equal, by widening their networks: exercise 3 finds how wide.
+# The EffNet block buys its accuracy on small images by spending computation *early*, where those images
+# keep their information (the deep dive "paper vs ours" reads the paper's cost claim against this). A
+# fair contest with MobileNet or ShuffleNet blocks holds the cost equal, by widening their networks:
+# exercise 3 finds how wide.
 
 # %% [markdown]
-# ## 7. Explore: block type, width, depth multiplier, resolution
+# ## 6. Explore: block type, width, depth multiplier, resolution
 #
 # Move the sliders. The readout shows what the network with the chosen block costs; the charts compare
-# the three block types at the same width and resolution (EffNet with the chosen depth multiplier):
-# on the left where the multiply-accumulates go by kind of layer, on the right by position in the
-# network. Things to try:
+# the three block types at the same width (every block's output channels, rounded to multiples of 8)
+# and resolution: on the left where the multiply-accumulates go by kind of layer, on the right by
+# position in the network. Things to try:
 #
 # - at width 1.0, switch the depth multiplier between 1 and 2: only the EffNet bars move, and mostly
 #   the "conv 1x2" part;
 # - go to 64x64: every convolution costs 4 times as much, the dense layer nothing more (the network
 #   average-pools its last map to 4x4 before the dense layer, so any input from 8x8 up runs);
 # - find by eye the width at which the MobileNet bar reaches the EffNet bar at width 1.0.
-#
-# The width multiplier scales every block's output channels (rounded to multiples of 8). All 48
-# settings are counted once, when this cell runs (a second or two), so the sliders answer at once.
 
 # %%
 WIDTHS, RESOLUTIONS = [0.25, 0.5, 0.75, 1.0, 1.5, 2.0], [32, 64]
-for w in WIDTHS:
+for w in WIDTHS:  # all 48 settings counted once, now (a second or two), so the sliders answer at once
     for res in RESOLUTIONS:
         for kind, dm in CONFIGS.values():
             network_cost(kind, w, dm, res)
@@ -590,18 +601,17 @@ LAYER_GROUPS = {  # kinds of layer (cost.layer_kind), grouped for the chart
 }
 
 
-def chosen(kind, depth_multiplier):
-    return depth_multiplier if kind == "effnet" else None
+def profiles(width_mult, depth_multiplier, resolution):
+    """The three networks' profiles; the depth multiplier applies to the EffNet block only."""
+    multipliers = {k: depth_multiplier if k == "effnet" else None for k in SHOWN}
+    return {k: network_cost(k, width_mult, multipliers[k], resolution) for k in SHOWN}
 
 
 def readout(block, width_mult, depth_multiplier, resolution):
-    p = network_cost(block, width_mult, chosen(block, depth_multiplier), resolution)
+    ps = profiles(width_mult, depth_multiplier, resolution)
+    p = ps[block]
     widths = [blocks.make_divisible(c * width_mult, 8) for c in effnet.NETWORK_CHANNELS["cifar"]]
-    others = " · ".join(
-        f"{SHOWN[k]} {network_cost(k, width_mult, chosen(k, depth_multiplier), resolution).macs / p.macs:.2f}×"
-        for k in SHOWN
-        if k != block
-    )
+    others = " · ".join(f"{SHOWN[k]} {ps[k].macs / p.macs:.2f}×" for k in SHOWN if k != block)
     note = "" if block == "effnet" else " (the depth multiplier applies to the EffNet block only)"
     return (
         f"<b>{SHOWN[block]} blocks, width {width_mult:g}, {resolution}×{resolution}</b>{note}: "
@@ -614,34 +624,24 @@ def readout(block, width_mult, depth_multiplier, resolution):
 
 def draw(block, width_mult, depth_multiplier, resolution):
     fig, (left, right) = plots.figure(10.0, 3.8, ncols=2)
-    profiles = {k: network_cost(k, width_mult, chosen(k, depth_multiplier), resolution) for k in SHOWN}
-    x = np.arange(len(SHOWN))
-    edges = ["black" if k == block else "none" for k in SHOWN]
-    bottom = np.zeros(len(SHOWN))
+    ps = profiles(width_mult, depth_multiplier, resolution)
+    x, bottom = np.arange(len(SHOWN)), np.zeros(len(SHOWN))
     for group, members in LAYER_GROUPS.items():
-        heights = np.array(
-            [sum(p.by_kind().get(m, {"macs": 0})["macs"] for m in members) / 1e6 for p in profiles.values()]
-        )
+        macs = [sum(p.by_kind().get(m, {"macs": 0})["macs"] for m in members) / 1e6 for p in ps.values()]
+        heights = np.array(macs)
         if heights.any():
             left.bar(x, heights, 0.6, bottom=bottom, color=plots.kind_colour(members[0]), label=group)
             bottom += heights
+    edges = ["black" if k == block else "none" for k in SHOWN]
     left.bar(x, bottom, 0.6, fill=False, edgecolor=edges, linewidth=1.5)  # outline the chosen block type
     left.set_xticks(x, list(SHOWN.values()))
-    left.set(
-        ylabel="million MACs", title=f"where the MACs go (width {width_mult:g}, {resolution}×{resolution})"
-    )
+    title = f"where the MACs go (width {width_mult:g}, {resolution}×{resolution})"
+    left.set(ylabel="million MACs", title=title)
     left.legend(loc="upper right", fontsize=8)
-    parts = ["block1", "block2", "block3", "dense"]
-    for i, (k, p) in enumerate(profiles.items()):
-        values = [per_block(p)[part] / 1e6 for part in parts]
-        right.bar(
-            np.arange(4) + (i - 1) * 0.27,
-            values,
-            0.27,
-            color=plots.FAMILY_COLOURS[FAMILY[k]],
-            edgecolor="black" if k == block else "none",
-            label=SHOWN[k],
-        )
+    for i, (k, p) in enumerate(ps.items()):
+        values = [per_block(p)[part] / 1e6 for part in ("block1", "block2", "block3", "dense")]
+        colour, edge = plots.FAMILY_COLOURS[FAMILY[k]], "black" if k == block else "none"
+        right.bar(np.arange(4) + (i - 1) * 0.27, values, 0.27, color=colour, edgecolor=edge, label=SHOWN[k])
     right.set_xticks(np.arange(4), ["block 1", "block 2", "block 3", "dense"])
     right.set(ylabel="million MACs", title="MACs by position in the network")
     right.legend(loc="upper right", fontsize=8)
@@ -662,9 +662,10 @@ explorer = widgets.Explorer(
 )
 explorer
 
+# %% [markdown] {"jp-MarkdownHeadingCollapsed": true, "tags": ["optional"]}
+# ## Deep dive (optional): the paper's first-layer claim, about 30% cheaper?
+
 # %% [markdown]
-# ## 8. The paper's first-layer claim: about 30% cheaper?
-#
 # MobileNet and ShuffleNet keep an ordinary convolution as their first layer. The EffNet paper replaces
 # the first layer with an EffNet block too, and says this saves about 30% of that layer's computation.
 # Rather than assume which first layer the saving is measured against, we compute the claim for the
@@ -712,13 +713,15 @@ table(["first layer", "3×3 conv + 2×2 pool MACs", "replaced by", "MACs", "chan
 # That is a common situation with papers that publish no code: a claim about cost is a claim about a
 # specific layer, and you should compute it for the layer you will actually build.
 
+# %% [markdown] {"jp-MarkdownHeadingCollapsed": true, "tags": ["optional"]}
+# ## Deep dive (optional): paper vs ours
+# The paper's description of the block, checked element by element against the package's.
+
 # %% [markdown]
-# ## 9. Paper vs ours
-#
 # The course keeps every published figure it quotes in `smallnets_edu.paper_figures`. For EffNet that list is
 # **empty**: the paper reports its comparison on CIFAR-10, SVHN and GTSRB (a baseline network and the
 # three-block network with MobileNet, ShuffleNet and EffNet blocks), and the course quotes none of those
-# figures; it measures its own comparison of the blocks instead (section 10). What we can check here is
+# figures; it measures its own comparison of the blocks instead (section 7). What we can check here is
 # the paper's description of the block, read off the package's modules, and the one cost claim in its
 # text:
 
@@ -760,7 +763,7 @@ rows = [
     [
         "first layer replaced by a block",
         "saves about 30%",
-        f"{first_saving:.0%} (3 → 64, d = 1); see section 8",
+        f"{first_saving:.0%} (3 → 64, d = 1); see the first-layer deep dive",
         "depends on d",
     ],
 ]
@@ -784,30 +787,31 @@ table(["", "paper", "ours (computed)", "note"], rows)
 # open, the package takes the paper's side (depth multiplier 2) and offers the other as an option; the
 # first-layer saving matches only with the port's choice. We do not quote the paper's accuracies; the
 # next section measures the course's own comparison instead.
+#
+# Section 5's count is not a contradiction of the paper, but it changes what the comparison means. The
+# paper's abstract says the block "significantly reduces the computational burden while surpassing the
+# current state-of-the-art". Against MobileNet and ShuffleNet blocks in this network, our count says the
+# EffNet network is not the cheaper one, so the reduction must be read against the paper's baseline CNN,
+# which the course does not build.
 
 # %% [markdown]
-# ## 10. The paper's experiment, measured: three blocks on CIFAR-10
+# ## 7. The paper's experiment, measured: three blocks on CIFAR-10
 #
 # The paper trains the network with each of the three blocks on CIFAR-10 (Krizhevsky 2009), SVHN and
 # GTSRB. We run the CIFAR-10 experiment: the `cifar` variant with EffNet (depth multiplier 2), MobileNet
 # and ShuffleNet blocks, each from the same seed, trained with the same recipe (`train.fit` at the
-# current budget) on the same images in the same order (`seed=0`). The three networks differ only in
-# their blocks.
-#
-# How much training happens depends on the budget (`SMALLNETS_BUDGET`); without the CIFAR-10 files on
-# disk, `data.for_lesson` falls back to the course's offline "shapes" dataset and says so. Two settings
-# differ from the budget's defaults, for all three networks alike:
+# budget in force, `SMALLNETS_BUDGET`) on the same images in the same order (`seed=0`). Without the
+# CIFAR-10 files on disk, `data.for_lesson` falls back to the course's offline "shapes" dataset and says
+# so. Two settings differ from the budget's defaults, for all three networks alike:
 #
 # - **a tenth of the budget's learning rate.** This network ends in flatten and a dense layer over
 #   4 x 4 x 256 = 4,096 features, not in a global average pool, and plain SGD at the course's usual rate
-#   (0.1 at the `laptop` budget) throws it off: in our trial runs the MobileNet and ShuffleNet networks'
-#   training loss jumped to 8-10 in the first epoch and they ended at chance. At a tenth of the rate all
-#   three learn steadily.
+#   throws it off: in our trial runs the MobileNet and ShuffleNet networks ended at chance. At a tenth
+#   of the rate all three learn steadily.
 # - **the channels-last memory layout**: the same arithmetic, but depthwise convolutions run about twice
 #   as fast on a CPU (on a GPU the training engine uses it anyway).
 #
-# At the `laptop` budget this section takes 8 to 10 minutes on two CPU cores, more than half of it for
-# the EffNet network, the most expensive of the three.
+# At the `laptop` budget this section takes 8 to 10 minutes on two CPU cores, more than half for EffNet.
 
 # %% tags=["nbval-ignore-output"]
 from smallnets_edu import data, train
@@ -827,17 +831,41 @@ for label, (kind, dm) in TRAINED.items():
     )
 
 # %% [markdown]
-# The learning curves of the EffNet network (`History.plot()`), then all three on one chart:
+# The learning curves of the EffNet network (`History.plot()`):
 
 # %% tags=["nbval-ignore-output"]
 histories["EffNet"].plot(title="EffNet blocks (depth multiplier 2)")
 
+# %% [markdown]
+# And accuracy against cost, the table the comparison is really about:
+
 # %% tags=["nbval-ignore-output"]
-COLOURS = {
-    "EffNet": plots.FAMILY_COLOURS["effnet"],
-    "MobileNet": plots.FAMILY_COLOURS["mobilenet_v1"],
-    "ShuffleNet": plots.FAMILY_COLOURS["shufflenet_v1"],
-}
+rows = []
+for label, history in histories.items():
+    p, speed = trained_cost[label], history.last["images_per_second"]
+    accuracy = [f"{history.final_test_acc:.1%}", f"{history.best_test_acc:.1%}"]
+    rows.append([f"{label} blocks", f"{p.params:,}", f"{p.macs / 1e6:.2f}M", *accuracy, f"{speed:,.0f}"])
+table(["network", "params", "MACs", "final test accuracy", "best", "training images/s"], rows)
+
+# %% [markdown]
+# **How to read this.** At the `smoke` budget (one epoch on 512 images) all three networks are still
+# guessing and any difference is noise. At the `laptop` budget (5 epochs on 10,000 images) they learn, but
+# a gap of a point or two between two single runs is within what another seed could change; to claim an
+# effect, repeat each run with a few seeds and compare the spread. And remember the cost column: if the
+# EffNet network wins, it wins while spending several times the multiply-accumulates, so the paper's
+# question, *which block gives the most accuracy for the computation?*, needs the other two networks
+# widened to the same cost (exercise 3 finds the width).
+#
+# To run the experiment properly, use the `gpu` budget (30 epochs on all 50,000 CIFAR-10 images; the
+# default on a machine with a CUDA GPU) or `full` (200 epochs, paper-like): start JupyterLab with
+# `SMALLNETS_BUDGET=full make lab`, or set `os.environ["SMALLNETS_BUDGET"] = "full"` at the top of this
+# notebook, and run this section again. Put the CIFAR-10 archive where the fallback notice says.
+
+# %% [markdown] {"jp-MarkdownHeadingCollapsed": true, "tags": ["optional"]}
+# ### Deep dive (optional): the three networks' learning curves on one chart
+
+# %% tags=["nbval-ignore-output"]
+COLOURS = {label: plots.FAMILY_COLOURS[FAMILY[kind]] for label, (kind, _) in TRAINED.items()}
 fig, (left, right) = plots.figure(10.0, 3.6, ncols=2)
 for label, history in histories.items():
     epochs = history.column("epoch")
@@ -851,61 +879,22 @@ plt.close(fig)  # shown once, as the value of the cell, with any plotting backen
 fig
 
 # %% [markdown]
-# And accuracy against cost, the table the comparison is really about:
-
-# %% tags=["nbval-ignore-output"]
-rows = []
-for label, history in histories.items():
-    p = trained_cost[label]
-    rows.append(
-        [
-            f"{label} blocks",
-            f"{p.params:,}",
-            f"{p.macs / 1e6:.2f}M",
-            f"{history.final_test_acc:.1%}",
-            f"{history.best_test_acc:.1%}",
-            f"{history.last['images_per_second']:,.0f}",
-        ]
-    )
-table(["network", "params", "MACs", "final test accuracy", "best", "training images/s"], rows)
-
-# %% [markdown]
-# **How to read this.** At the `smoke` budget (one epoch on 512 images) all three networks are still
-# guessing and any difference is noise. At the `laptop` budget (5 epochs on 10,000 images) they learn, but
-# a gap of a point or two between two single runs is within what another seed could change; to claim an
-# effect, repeat each run with a few seeds and compare the spread. And remember the cost column: if the
-# EffNet network wins, it wins while spending several times the multiply-accumulates, so the question
-# the paper asks, *which block gives the most accuracy for the computation?*, needs the MobileNet and
-# ShuffleNet networks widened to the same cost (exercise 3 finds the width; train that network too).
-#
-# To run the experiment properly, use the `gpu` budget (30 epochs on all 50,000 CIFAR-10 images; the
-# default on a machine with a CUDA GPU) or `full` (200 epochs, paper-like): start JupyterLab with `SMALLNETS_BUDGET=full make lab`, or set
-# `os.environ["SMALLNETS_BUDGET"] = "full"` at the top of this notebook, and run this section again.
-# Both `data.for_lesson` and `train.fit` read the budget. Put the CIFAR-10 archive where the fallback
-# notice says, or the runs use the offline "shapes" dataset.
-
-# %% [markdown]
 # ## Summary
 #
 # - A 1x3 then a 3x1 convolution costs $2k$ instead of $k^2$ per pixel and channel, and is exactly one
-#   3x3 convolution with a **rank-one** kernel (an outer product). Blurs and Sobel filters are rank one;
-#   a Laplacian (rank 2) or a random kernel (rank 3) are not. The SVD tells which, and how close the best
-#   row-and-column pair comes.
+#   3x3 convolution with a **rank-one** kernel (an outer product): blurs and Sobel filters are rank one,
+#   a Laplacian or a random kernel is not.
 # - EffNet's block: 1x1 to half the output channels, depthwise 1x3 (depth multiplier 2), **2x1
 #   max-pool**, depthwise 3x1 on half the rows, then a **1x2 convolution with stride 2** to the output
-#   channels; LeakyReLU and BatchNorm after each convolution.
-# - Separable pooling halves the cost of the second spatial convolution, but in the block the spatial
-#   filtering is nearly free: the 1x2 mixing layer carries most of the cost.
+#   channels; LeakyReLU and BatchNorm after each convolution. Separable pooling halves the cost of the
+#   3x1, but the spatial filtering is nearly free: the 1x2 mixing layer carries most of the cost.
 # - On a 32x32 image, MobileNet's block reduces the image to a quarter of its values with three 3x3
 #   filters before mixing colours; EffNet never holds less than its output. That care costs: in the
 #   paper's network the EffNet blocks need about 7.5 times the MACs of MobileNet blocks.
-# - The paper's depth multiplier is 2, the Keras port's 1; the paper's network costs about 1.6 times the
-#   port's. The "about 30% cheaper first layer" holds for the port's choice at 64 channels (27%); with the
-#   paper's choice, the block costs 41% more there.
-# - The paper compares a baseline network and MobileNet, ShuffleNet and EffNet blocks in one three-block
-#   network on CIFAR-10, SVHN and GTSRB. The course quotes none of its accuracies: the comparison in this
-#   lesson is measured, at your budget, and means something only at equal cost and with more than one
-#   seed.
+# - The deep dives check the paper's open choices: its depth multiplier of 2 costs about 1.6 times the
+#   Keras port's 1, and its "about 30% cheaper first layer" holds only with the port's choice.
+# - The course quotes none of the paper's accuracies: the comparison in this lesson is measured, at your
+#   budget, and means something only at equal cost and with more than one seed.
 #
 # Next, lesson 07 meets FD-MobileNet, which takes the opposite view of early downsampling: shrink the
 # map fast, and spend the saved computation on more channels.
@@ -914,27 +903,11 @@ table(["network", "params", "MACs", "final test accuracy", "best", "training ima
 # ## Exercises
 #
 # Each exercise has a checker that tells you whether your answer is right and, if not, what looks wrong.
-# It never prints the solution. Replace the placeholder, run the cell, read the feedback.
+# It never prints the solution. Replace the placeholder, run the cell, read the feedback. (Exercise 1,
+# on the SVD, closes the deep dive of section 1.)
 
 # %%
 from smallnets_edu.exercises import lesson06
-
-# %% [markdown]
-# ### Exercise 1: split a kernel into a column and a row
-#
-# Write a function that receives a 3x3 kernel (a float64 tensor) and returns `(column, row)`, two
-# sequences of 3 numbers with `torch.outer(column, row)` equal to the kernel, so that a 1x3 convolution
-# with `row` followed by a 3x1 convolution with `column` is the kernel; or `None` when no such pair
-# exists. The checker tries it on ten kernels, some familiar, some random. (`torch.linalg.svd` will help;
-# mind the kernels with zeros in them.)
-
-
-# %%
-def factor(kernel):
-    raise NotImplementedError  # your code here
-
-
-lesson06.check_factor(factor)
 
 # %% [markdown]
 # ### Exercise 2: the cost of an EffNet block
@@ -955,12 +928,12 @@ lesson06.check_block_macs(effnet_block_macs)
 # %% [markdown]
 # ### Exercise 3: a MobileNet as expensive as EffNet
 #
-# Section 6 found the EffNet network (width 1.0, depth multiplier 2) several times as expensive as the
+# Section 5 found the EffNet network (width 1.0, depth multiplier 2) several times as expensive as the
 # MobileNet-block network. What is the **smallest** width multiplier, in steps of 0.25, at which the
 # MobileNet-block network (`models.build("effnet", block="mobilenet", width_mult=..., variant="cifar",
 # num_classes=10)`) costs **at least** as many multiply-accumulates as the EffNet network, both at 32x32?
-# (The explorer of section 7 gives a first guess; `cost.profile` gives the exact count.) Then, if you
-# have the time, train that network as in section 10 and compare the two at equal cost.
+# (The explorer of section 6 gives a first guess; `cost.profile` gives the exact count.) Then, if you
+# have the time, train that network as in section 7 and compare the two at equal cost.
 
 # %%
 matching_width = None  # your answer: a width multiplier such as 1.25

@@ -14,30 +14,26 @@
 # %% [markdown]
 # # 07 · FD-MobileNet: shrink the maps early, keep the channels
 #
+# **After this lesson you can**
+#
+# - explain how FD-MobileNet moves MobileNet's strides forward, and draw both networks' map sizes;
+# - compute where each network spends its multiply-accumulates, and why FD 1x costs what 0.5 MobileNet does;
+# - find the MobileNet of equal cost for any FD-MobileNet, and judge the paper's accuracy comparison;
+# - explain what fast downsampling costs (fewer layers at fine scale) and what it does not (context);
+# - train both networks at equal cost on CIFAR-10, and measure how much a gap between two runs means.
+#
+# **The idea in one paragraph**
+#
 # Lesson 03 made MobileNet cheaper with its width multiplier α: every layer keeps its place and loses
-# channels. That works well down to about 150 million multiply-accumulates, and then it starts to hurt.
+# channels. That works well down to about 150 million multiply-accumulates, and then it starts to hurt:
 # 0.25 MobileNet-224 costs 41M MACs and reaches only 50.6% top-1 on ImageNet; its layers have 8 to 256
-# channels, and a thin layer cannot carry much information, however many of them there are.
-#
-# **FD-MobileNet** (Qin, Zhang, Chen and Peng, 2018, [arXiv:1802.03750](https://arxiv.org/abs/1802.03750);
-# ICIP 2018) spends a small budget differently. It keeps MobileNet's building blocks (a 3x3 convolution,
-# depthwise-separable blocks, a global average pool and one fully connected layer) but moves the
-# downsampling forward: the feature maps reach **32x downsampling within the first 12 layers**, where
-# MobileNet needs 24, and most blocks then run on **7x7 maps**. Small maps are cheap, so at the same cost
-# the network can afford twice MobileNet's channels. The paper targets budgets of 10 to 140 MFLOPs
-# (multiply-accumulates, as in ShuffleNet) and reports 65.3%, 56.3% and 45.1% top-1 at 144, 40 and 12.
-#
-# In this lesson you will
-#
-# 1. put the two networks side by side, layer by layer, and draw their feature-map sizes and widths;
-# 2. see where each network spends its multiply-accumulates, stage by stage, and why FD-MobileNet 1x
-#    costs what 0.5 MobileNet costs;
-# 3. check the published counts, including a third-party 146.08M that is not a mistake but another
-#    way of counting;
-# 4. find the MobileNets of equal cost, compare accuracies, and see how the paper set up its comparison;
-# 5. weigh the price of fast downsampling: fewer layers that look at fine detail;
-# 6. move width and resolution sliders for both networks;
-# 7. time both networks on your CPU, and train both at equal cost on CIFAR-10.
+# channels, and a thin layer cannot carry much information. **FD-MobileNet** (Qin, Zhang, Chen and Peng,
+# 2018, [arXiv:1802.03750](https://arxiv.org/abs/1802.03750); ICIP 2018) spends a small budget
+# differently. It keeps MobileNet's building blocks but moves the downsampling forward: the feature maps
+# reach **32x downsampling within the first 12 layers**, where MobileNet needs 24, and most blocks then
+# run on **7x7 maps**. Small maps are cheap, so at the same cost the network can afford twice
+# MobileNet's channels. The paper targets budgets of 10 to 140 MFLOPs (multiply-accumulates, as in
+# ShuffleNet) and reports 65.3%, 56.3% and 45.1% top-1 at 144, 40 and 12.
 #
 # Lesson 03's vocabulary (separable block, width multiplier α, resolution) is used here without
 # repeating it.
@@ -47,8 +43,6 @@ import functools
 
 import numpy as np
 import torch
-import torch.nn.functional as F
-from torch import nn
 
 from smallnets_edu import budget, cost, models, paper_figures, plots, widgets
 from smallnets_edu.display import diff, table
@@ -89,14 +83,59 @@ print(f"budget: {budget.current().name} (each training below reads the budget in
 # separable blocks. FD-MobileNet does it with the first convolution and blocks **1, 2, 4 and 6** of
 # eleven: the halving that MobileNet does last, at block 12, FD-MobileNet does first, at block 1. From
 # there on, blocks 1 to 10 have the channels of MobileNet's block of the same number, on a map of half
-# the side (a quarter of the area). The end differs: MobileNet has six 512-channel blocks (6 to 11) and
-# then two of 1024 channels (12 and 13); FD-MobileNet has five of 512 (6 to 10) and a single
-# 1024-channel block, its block 11, where MobileNet's block 11 still has 512. So FD-MobileNet is two
-# blocks shorter: one 512-channel block and one 1024-channel block fewer.
+# the side (a quarter of the area), and FD-MobileNet ends two blocks shorter.
 #
-# The table is read off our two models (`smallnets_edu.models.mobilenet_v1` and `fd_mobilenet`, built on
-# PyTorch's `meta` device, which gives layers shapes but no weights): each block's output for a
-# 224x224 image, channels x height x width. The arrow marks the block that reaches 7x7.
+# The paper counts layers as MobileNet's Table 1 does (the first convolution, each depthwise and each
+# pointwise convolution, the fully connected layer): 28 for MobileNet, 24 for FD-MobileNet. The figure
+# draws every layer of our two models (`smallnets_edu.models.mobilenet_v1` and `fd_mobilenet`, built on
+# PyTorch's `meta` device: shapes, no weights): output side on the left (a logarithmic axis, one step
+# per halving), output channels on the right.
+
+# %%
+fig, (left, right) = plots.figure(10.0, 3.6, ncols=2)
+for name, dashes in zip(NAMES, ("-", "--"), strict=True):
+    convs = [row for row in conv_rows(profile_of(name)) if row.kind != "linear"]
+    x = np.arange(1, len(convs) + 1)
+    style = {"color": COLOURS[name], "ls": dashes, "marker": "o", "ms": 3, "drawstyle": "steps-mid"}
+    left.plot(x, [side(row) for row in convs], label=f"{NAMES[name]} ({len(convs)} convolutions)", **style)
+    right.plot(x, [row.output_shape[1] for row in convs], label=NAMES[name], **style)
+    reached = next(i for i, row in enumerate(convs, start=1) if side(row) == 7)
+    left.axvline(reached, color=COLOURS[name], ls=":", lw=1)
+    left.text(reached + 0.4, 40, f"7x7 from\nlayer {reached}", color=COLOURS[name], fontsize=8)
+for ax in (left, right):
+    ax.set_yscale("log", base=2)
+    ax.set_xlabel("layer (first conv, then depthwise and pointwise)")
+left.set_yticks([7, 14, 28, 56, 112], ["7", "14", "28", "56", "112"])
+left.set(ylabel="output side (pixels)", title="feature-map size, 224x224 input")
+right.set_yticks([32, 64, 128, 256, 512, 1024], ["32", "64", "128", "256", "512", "1024"])
+right.set(ylabel="output channels", title="width (1x networks)")
+left.legend(loc="upper right", fontsize=8)
+right.legend(loc="lower right", fontsize=8)
+fig.tight_layout()
+
+# %% [markdown]
+# Two staircases that end in the same place (7x7 maps, then a global pool and a 1000-way classifier,
+# not drawn) and take very different routes: 7x7 from layer 12 against 24, as the paper says. MobileNet
+# descends slowly and spends layers 12 to 23 on 14x14 maps; FD-MobileNet is at 7x7 by layer 12 and stays
+# there for the second half of the network. Meanwhile the channels climb as fast in both: up to block 10
+# FD-MobileNet's widths are MobileNet's, only on smaller maps, and its last block jumps to 1024 one block
+# earlier than MobileNet does.
+
+# %% [markdown] {"jp-MarkdownHeadingCollapsed": true, "tags": ["optional"]}
+# ### Deep dive (optional): the two networks, block by block
+
+# %% [markdown]
+# The end differs: MobileNet has six 512-channel blocks (6 to 11) and then two of 1024 channels (12 and
+# 13); FD-MobileNet has five of 512 (6 to 10) and a single 1024-channel block, its block 11, where
+# MobileNet's block 11 still has 512. So FD-MobileNet is two blocks shorter: one 512-channel block and
+# one 1024-channel block fewer. First the layer count, the paper's way, then each block's output for a
+# 224x224 image, channels x height x width; the arrow marks the block that reaches 7x7.
+
+# %%
+for name in NAMES:
+    rows_ = conv_rows(profile_of(name))
+    reached = next(i for i, row in enumerate(rows_, start=1) if side(row) == 7)
+    print(f"{NAMES[name]:>12}: {len(rows_)} layers, 7x7 (32x downsampling) reached at layer {reached}")
 
 
 # %%
@@ -140,50 +179,6 @@ for width in (512, 1024):
     print(f"{width}-channel blocks: MobileNet {counts[0]}, FD-MobileNet {counts[1]}")
 
 # %% [markdown]
-# The paper counts layers the way MobileNet's Table 1 does: the first convolution, then each depthwise
-# and each pointwise convolution separately, then the fully connected layer. That makes 28 layers for
-# MobileNet and 24 for FD-MobileNet. Counting in our profiles:
-
-# %%
-for name in NAMES:
-    rows_ = conv_rows(profile_of(name))
-    reached = next(i for i, row in enumerate(rows_, start=1) if side(row) == 7)
-    print(f"{NAMES[name]:>12}: {len(rows_)} layers, 7x7 (32x downsampling) reached at layer {reached}")
-
-# %% [markdown]
-# Twelve against twenty-four, as the paper says. The figure draws every layer: its output side on the
-# left (a logarithmic axis, one step per halving) and its output channels on the right.
-
-# %%
-fig, (left, right) = plots.figure(10.0, 3.6, ncols=2)
-for name, dashes in zip(NAMES, ("-", "--"), strict=True):
-    convs = [row for row in conv_rows(profile_of(name)) if row.kind != "linear"]
-    x = np.arange(1, len(convs) + 1)
-    style = {"color": COLOURS[name], "ls": dashes, "marker": "o", "ms": 3, "drawstyle": "steps-mid"}
-    left.plot(x, [side(row) for row in convs], label=f"{NAMES[name]} ({len(convs)} convolutions)", **style)
-    right.plot(x, [row.output_shape[1] for row in convs], label=NAMES[name], **style)
-    reached = next(i for i, row in enumerate(convs, start=1) if side(row) == 7)
-    left.axvline(reached, color=COLOURS[name], ls=":", lw=1)
-    left.text(reached + 0.4, 40, f"7x7 from\nlayer {reached}", color=COLOURS[name], fontsize=8)
-for ax in (left, right):
-    ax.set_yscale("log", base=2)
-    ax.set_xlabel("layer (first conv, then depthwise and pointwise)")
-left.set_yticks([7, 14, 28, 56, 112], ["7", "14", "28", "56", "112"])
-left.set(ylabel="output side (pixels)", title="feature-map size, 224x224 input")
-right.set_yticks([32, 64, 128, 256, 512, 1024], ["32", "64", "128", "256", "512", "1024"])
-right.set(ylabel="output channels", title="width (1x networks)")
-left.legend(loc="upper right", fontsize=8)
-right.legend(loc="lower right", fontsize=8)
-fig.tight_layout()
-
-# %% [markdown]
-# Two staircases that end in the same place (7x7 maps, then a global pool and a 1000-way classifier,
-# not drawn) and take very different routes. MobileNet descends slowly and spends layers 12 to 23 on 14x14 maps;
-# FD-MobileNet is at 7x7 by layer 12 and stays there for the second half of the network. Meanwhile
-# the channels climb as fast in both: up to block 10 FD-MobileNet's widths are MobileNet's, only on
-# smaller maps, and its last block jumps to 1024 one block earlier than MobileNet does.
-
-# %% [markdown]
 # ## 2. Where the multiply-accumulates go
 #
 # A pointwise layer, which does almost all the work of these networks (lesson 03, Table 2), costs
@@ -194,14 +189,13 @@ fig.tight_layout()
 # - **halve the width** ($M \to M/2$ and $N \to N/2$): what the width multiplier α = 0.5 does.
 #
 # Either way the cost is a quarter, and so FD-MobileNet 1x costs about what **0.5 MobileNet** costs, with
-# twice its channels in blocks 1 to 10 (and four times in block 11: 1024 against 256). The bars below put three networks' MACs on top of each other, one
-# colour per resolution stage, from the profiles (a layer belongs to the stage of its *output*).
+# twice its channels in blocks 1 to 10 (and four times in block 11: 1024 against 256). The bars below
+# split three networks' MACs by resolution stage (a layer belongs to the stage of its *output*).
 
 # %%
 STAGES = (112, 56, 28, 14, 7, 1)  # output sides at 224x224; 1 is the classifier
-STAGE_COLOURS = dict(
-    zip(STAGES, ("#C44E52", "#DD8452", "#CCB974", "#55A868", "#4C72B0", "#8172B3"), strict=True)
-)
+SHADES = ("#C44E52", "#DD8452", "#CCB974", "#55A868", "#4C72B0", "#8172B3")  # one per stage, fine to coarse
+STAGE_COLOURS = dict(zip(STAGES, SHADES, strict=True))
 
 
 def stage_macs(profile):
@@ -225,24 +219,16 @@ for y, (name, width) in enumerate(BARS.values()):
     for s in STAGES:
         label = None if y else (f"{s}x{s}" if s > 1 else "FC")
         ax.barh(y, macs[s] / 1e6, left=start, color=STAGE_COLOURS[s], label=label)
-        if macs[s] > 15e6:
-            ax.text(
-                start + macs[s] / 2e6,
-                y,
-                f"{macs[s] / 1e6:.0f}",
-                ha="center",
-                va="center",
-                fontsize=8,
-                color="white",
-            )
+        if macs[s] > 15e6:  # the number inside the bar, where it fits
+            middle = start + macs[s] / 2e6
+            ax.text(middle, y, f"{macs[s] / 1e6:.0f}", ha="center", va="center", fontsize=8, color="white")
         start += macs[s] / 1e6
     ax.text(start + 5, y, f"{start:.1f}M", va="center", fontsize=9)
 ax.set_yticks(range(len(BARS)), list(BARS))
 ax.invert_yaxis()
-ax.set_xlim(0, 640)
-ax.set_xlabel("million multiply-accumulates (224x224 input)")
-ax.legend(title="output side", ncols=6, loc="lower right", fontsize=8)
+ax.set(xlim=(0, 640), xlabel="million multiply-accumulates (224x224 input)")
 ax.set_title("MACs per resolution stage")
+ax.legend(title="output side", ncols=6, loc="lower right", fontsize=8)
 fig.tight_layout()
 
 # %%
@@ -262,18 +248,21 @@ table(["share of MACs (layers)"] + [f"{s}x{s}" if s > 1 else "FC" for s in STAGE
 # - **FD-MobileNet 1x** spends 59% (85M) in twelve layers on 7x7 maps with 256 to 1024 channels; only
 #   three layers run at 112x112 and 56x56 (18M).
 # - At 28x28 the two spend exactly the same, 20.6M: FD-MobileNet's 28x28 blocks have 128 channels, as
-#   0.5 MobileNet's do. The networks differ before and after that stage.
+#   0.5 MobileNet's do.
 #
 # So the two budgets are the same size and spent in opposite places: MobileNet buys resolution and pays
 # with channels, FD-MobileNet buys channels and pays with resolution. Which is the better buy at a small
-# budget is an empirical question; the paper's answer is in section 4.
+# budget is an empirical question; the paper's answer is in section 3.
+
+# %% [markdown] {"jp-MarkdownHeadingCollapsed": true, "tags": ["optional"]}
+# ## Deep dive (optional): paper vs ours
+# The paper's counts and a third-party implementation's, reconciled with ours.
 
 # %% [markdown]
-# ## 3. Paper vs ours
-#
 # The paper prints its costs rounded, in "MFLOPs" that are multiply-accumulates (the ShuffleNet
 # convention, lesson 00), and no parameter counts. A widely used third-party implementation,
-# [osmr/imgclsmob](https://github.com/osmr/imgclsmob), lists parameters and a FLOP count for the three widths. Both, next to our profiles:
+# [osmr/imgclsmob](https://github.com/osmr/imgclsmob), lists parameters and a FLOP count for the three
+# widths. Both, next to our profiles:
 
 # %%
 fd_published = [e for e in paper_figures.figures("fd_mobilenet") if e["top1"] is not None]
@@ -342,14 +331,14 @@ table(["width", "our MACs", "+ ReLU outputs", "+ pool inputs", "+ FC biases", "=
 # 0.4M of activations already make a 3% difference.
 
 # %% [markdown]
-# ## 4. MobileNets of equal cost, and the paper's comparison
+# ## 3. MobileNets of equal cost, and the paper's comparison
 #
 # The paper's headline is that FD-MobileNet beats MobileNet "under the same complexity": by **1.6, 5.6
 # and 5.5 points** of top-1 at 140, 40 and 12 MFLOPs. To check which MobileNets those are, we need the
-# cost of many MobileNets, for any width, without building each one. For a plain chain like these two
-# networks the cost follows from the architecture table alone, so we write it down once: a 3x3 stem,
-# then for every block a depthwise and a pointwise layer, then the classifier. Each row below is
-# (kind, output side, output channels, MACs, parameters with BatchNorm, values held while it runs).
+# cost of MobileNets of any width, without building each one. For a plain chain like these two networks
+# the cost follows from the architecture table: a 3x3 stem, then a depthwise and a pointwise layer per
+# block, then the classifier. Each row is (kind, output side, output channels, MACs, parameters with
+# BatchNorm, values held while it runs); a deep dive below checks the formulas against the profiles.
 
 
 # %%
@@ -377,25 +366,15 @@ def totals(rows, bytes_per_value=4):
     return sum(r[3] for r in rows), sum(r[4] for r in rows), max(r[5] for r in rows) * bytes_per_value
 
 
-checked = 0
-for name in NAMES:
-    for width in (1.0, 0.75, 0.5, 0.25):
-        for resolution in (224, 160, 96):
-            p = cost.profile(build_meta(name, width), resolution)
-            assert totals(chain_cost(name, width, resolution)) == (p.macs, p.params, p.peak_activation_bytes)
-            checked += 1
-print(f"the formulas give exactly the profile's MACs, parameters and peak memory in {checked} configurations")
-
 # %% [markdown]
-# Now the search. For each FD-MobileNet we look for the MobileNet at 224x224 whose width gives the same
-# MACs, counting with the FD-MobileNet authors' own rounding (their code builds MobileNet too, with
-# plain truncation, `int(c * α)`, and no 8-channel floor). Beside it: what the paper claims, the
-# MobileNet accuracy that claim implies, and the published MobileNet it matches.
+# Now the search: for each FD-MobileNet, the MobileNet-224 whose width gives the same MACs with the
+# FD-MobileNet authors' own rounding (their code builds MobileNet too, with plain truncation,
+# `int(c * α)`, and no 8-channel floor); beside it the paper's claimed gain, the MobileNet accuracy that
+# claim implies, and the published MobileNet it matches.
 
 # %%
-FD_TOP1 = {e["width_mult"]: e["top1"] for e in fd_published}
-# The paper's claims: points of top-1 over MobileNet at 140 / 40 / 12 MFLOPs.
-PAPER_GAIN = {1.0: 1.6, 0.5: 5.6, 0.25: 5.5}
+FD_TOP1 = {e["width_mult"]: e["top1"] for e in paper_figures.figures("fd_mobilenet") if e["top1"]}
+PAPER_GAIN = {1.0: 1.6, 0.5: 5.6, 0.25: 5.5}  # the paper's claims: top-1 points over MobileNet
 ALPHAS = np.round(np.arange(0.05, 1.0001, 0.005), 3)
 
 
@@ -413,17 +392,43 @@ for width, top1 in FD_TOP1.items():
     implied = top1 - PAPER_GAIN[width]
     published = paper_figures.lookup("mobilenet_v1", width / 2, 224)  # half the width: the paper's partner
     match = f"{published['top1']} ({published['source']})" if published else "none published"
-    rows.append(
-        [
-            f"{width:g}x: {macs / 1e6:.1f}M, {top1}%",
-            f"{alpha:g} ({mob_macs / 1e6:.1f}M)",
-            f"+{PAPER_GAIN[width]}",
-            f"{implied:.1f}",
-            match,
-        ]
-    )
+    cells = [f"{alpha:g} ({mob_macs / 1e6:.1f}M)", f"+{PAPER_GAIN[width]}", f"{implied:.1f}", match]
+    rows.append([f"{width:g}x: {macs / 1e6:.1f}M, {top1}%", *cells])
 head = ["FD-MobileNet: MACs, top-1", "MobileNet-224 of equal MACs: α", "paper's gain", "implied MobileNet %"]
 table(head + ["published MobileNet at that width"], rows)
+
+# %% [markdown]
+# So the comparison was **width against width, at a fixed 224x224 input**: FD-MobileNet 1x, 0.5x and
+# 0.25x against MobileNets of half their width, whose MACs match (0.495, 0.25 and 0.125 by our search).
+#
+# - At 140 MFLOPs, 65.3 − 1.6 = **63.7%**: exactly 0.5 MobileNet-224 in MobileNet's own Table 6.
+# - At 40 MFLOPs, 56.3 − 5.6 = 50.7%: MobileNet's Table 6 prints **50.6%** for 0.25 MobileNet-224, so the
+#   gain from the two published numbers is 5.7 points; the tenth of a point is rounding somewhere.
+# - At 12 MFLOPs the MobileNet must be about **0.125 wide**, and no MobileNet publication has one: the
+#   paper's baseline there (39.6%, if the +5.5 is exact) can only be a network the FD-MobileNet authors
+#   trained themselves.
+#
+# Two caveats: the two sides were trained with different recipes, and **resolution was held fixed**,
+# although a smaller input is itself early downsampling. Against all sixteen published MobileNets (last
+# deep dive below) FD-MobileNet still comes out ahead, but by less: 0.75 MobileNet-160 and 0.5
+# MobileNet-128 match FD-MobileNet 1x and 0.5x for 15% and 22% more MACs. The gain is largest at small
+# budgets, where doubling a 0.125 MobileNet's 4 to 128 channels matters more than large maps.
+
+# %% [markdown] {"jp-MarkdownHeadingCollapsed": true, "tags": ["optional"]}
+# ### Deep dive (optional): the formulas, checked against the profiles
+
+# %%
+checked = 0
+for name in NAMES:
+    for width in (1.0, 0.75, 0.5, 0.25):
+        for resolution in (224, 160, 96):
+            p = cost.profile(build_meta(name, width), resolution)
+            assert totals(chain_cost(name, width, resolution)) == (p.macs, p.params, p.peak_activation_bytes)
+            checked += 1
+print(f"the formulas give exactly the profile's MACs, parameters and peak memory in {checked} configurations")
+
+# %% [markdown] {"jp-MarkdownHeadingCollapsed": true, "tags": ["optional"]}
+# ### Deep dive (optional): the 12-MFLOP baseline, and the two training recipes
 
 # %%
 tf_slim_floor = totals(chain_cost("mobilenet_v1", 0.125))[0]  # TF-slim's rule: at least 8 channels
@@ -434,28 +439,22 @@ print(
 )
 
 # %% [markdown]
-# This is how the comparison was set up: **width against width, at a fixed 224x224 input**. FD-MobileNet
-# 1x, 0.5x and 0.25x are compared with MobileNets of about half their width, 0.5, 0.25 and 0.125, the
-# widths whose MACs match (0.495, 0.25 and 0.125 by our search).
+# The paper's 12-MFLOP baseline is consistent with the FD-MobileNet authors' code: 12.09M MACs with
+# their rounding, where TF-slim's 8-channel floor would make it 14.29M.
 #
-# - At 140 MFLOPs, 65.3 − 1.6 = **63.7%**: exactly 0.5 MobileNet-224 in MobileNet's own Table 6.
-# - At 40 MFLOPs, 56.3 − 5.6 = 50.7%: MobileNet's Table 6 prints **50.6%** for 0.25 MobileNet-224, so the
-#   gain from the two published numbers is 5.7 points; the tenth of a point is rounding somewhere.
-# - At 12 MFLOPs the MobileNet must be about **0.125 wide**, and no MobileNet publication has one: the
-#   paper's baseline there (39.6%, if the +5.5 is exact) can only be a network the FD-MobileNet authors
-#   trained themselves. Its cost is consistent with their code: 12.09M MACs with their rounding, where TF-slim's
-#   8-channel floor would make it 14.29M.
-#
-# Two caveats come with any such table. The baselines at 140 and 40 MFLOPs were trained by Google with
-# its own recipe (RMSprop with asynchronous gradient descent, in TensorFlow), FD-MobileNet by its authors
-# with another (120 epochs of SGD, the learning rate divided by 10 every 30 epochs, batch 256, weight
-# decay 4·10⁻⁵, as their repository,
-# [qinzheng93/FD-MobileNet](https://github.com/qinzheng93/FD-MobileNet), states), so part of any gap may
-# be the recipe. And **resolution was held fixed**: MobileNet's other knob, the input size, is itself a
-# way of downsampling early (before the network instead of inside it). Lesson 03's sixteen published
-# MobileNets (TF-slim's table,
+# The baselines at 140 and 40 MFLOPs were trained by Google with its own recipe (RMSprop with
+# asynchronous gradient descent, in TensorFlow), FD-MobileNet by its authors with another (120 epochs of
+# SGD, the learning rate divided by 10 every 30 epochs, batch 256, weight decay 4·10⁻⁵, as their
+# repository, [qinzheng93/FD-MobileNet](https://github.com/qinzheng93/FD-MobileNet), states).
+
+# %% [markdown] {"jp-MarkdownHeadingCollapsed": true, "tags": ["optional"]}
+# ### Deep dive (optional): against all sixteen published MobileNets
+
+# %% [markdown]
+# Lesson 03's sixteen published MobileNets (TF-slim's table,
 # [mobilenet_v1.md](https://github.com/tensorflow/models/blob/master/research/slim/nets/mobilenet_v1.md))
-# let us compare against that whole family:
+# vary the resolution as well as the width. Each is placed by the MACs of our formulas, and a line fits
+# MobileNet's accuracy against log(MACs):
 
 # %%
 SLIM = [e for e in paper_figures.figures("mobilenet_v1") if e["source"] == "TF-slim mobilenet_v1 table"]
@@ -523,17 +522,12 @@ fig.tight_layout()
 # FD-MobileNet 1x and 0.5x for 15% and 22% more MACs. Shrinking the image is also fast downsampling, done
 # before the network. FD-MobileNet's version keeps the full image for its first layer, and that is worth
 # something, but less than the width-only comparison suggests.
-#
-# Notice also where the gain is largest: at the small budgets. At 140 MFLOPs a 0.5 MobileNet still has
-# 16 to 512 channels; at 12 MFLOPs a 0.125 MobileNet has 4 to 128, and doubling them matters more than
-# keeping the maps large.
 
 # %% [markdown]
-# ## 5. The price: fewer layers at high resolution
+# ## 4. The price: fewer layers at high resolution
 #
-# Fast downsampling is not free. What a network can see of fine detail, edges and small textures and
-# small objects, it has to extract while the maps are still large. Count the layers each network runs at
-# each resolution (the count is the same at every width):
+# Fast downsampling is not free. Fine detail (edges, small textures, small objects) a network has to
+# extract while the maps are still large. The layers each network runs at each resolution (any width):
 
 # %%
 counts = {name: stage_macs(profile_of(name))[1] for name in NAMES}
@@ -548,11 +542,24 @@ table(["output side", "MobileNet layers", "FD-MobileNet layers"], rows)
 #
 # What fast downsampling does *not* cost is context. The **receptive field** of a unit, the patch of
 # the input it depends on, grows by $(k - 1) \cdot j$ at each $k \times k$ layer, where $j$ is the product
-# of all strides before it: a stride early multiplies the growth of every later layer. We walk the
-# convolutions of each network and apply that rule:
+# of all strides before it: an early stride multiplies the growth of every later layer. FD-MobileNet's
+# grows faster (111 pixels at layer 12 against 59; the deep dive below walks both networks). What it
+# has less of is *processing at fine scale*: fewer nonlinear layers look at the image while one unit
+# still covers a few pixels. For ImageNet classification of a centred object that is a good trade at
+# small budgets; for small objects, segmentation or fine textures it can be a bad one (the paper reports
+# detection on PASCAL VOC 2007 too, FD-MobileNet ahead at 12 MFLOPs): check on your own task.
+
+# %% [markdown] {"jp-MarkdownHeadingCollapsed": true, "tags": ["optional"]}
+# ### Deep dive (optional): the receptive field, layer by layer
+
+# %% [markdown]
+# We walk the convolutions of each network and apply the rule $r \mathrel{+}= (k - 1) \cdot j$:
 
 
 # %%
+from torch import nn
+
+
 def receptive_fields(model):
     """Receptive field (one side, input pixels) after each convolution, in order: r += (k - 1) * j."""
     r, j, fields = 1, 1, []
@@ -579,23 +586,16 @@ ax.legend(loc="upper left")
 fig.tight_layout()
 
 # %% [markdown]
-# FD-MobileNet's receptive field grows faster and ends larger: 111 pixels at layer 12 against 59, and 431
-# against 315 at the end (a theoretical field can exceed the image; the padding fills the rest). So every
-# unit of its 7x7 maps sees plenty of context. What it has less of is *processing at fine scale*: fewer
-# nonlinear layers look at the image while one unit still corresponds to a few pixels. For ImageNet
-# classification of a centred object that is a good trade at small budgets; for tasks that care about
-# small things (detection of small objects, segmentation, fine textures) it can be a bad one. The paper
-# also reports object detection on PASCAL VOC 2007, with FD-MobileNet ahead of MobileNet at 12 MFLOPs;
-# check such a claim on your own task before you adopt a fast-downsampling backbone.
+# 111 pixels at layer 12 against 59, and 431 against 315 at the end (a theoretical field can exceed the
+# image; the padding fills the rest).
 
 # %% [markdown]
-# ## 6. Explore: width and resolution for both networks
+# ## 5. Explore: width and resolution for both networks
 #
-# Three sliders: a width for each network and one input resolution for both. They start at the paper's
+# Three sliders: a width for each network and one input resolution for both, starting at the paper's
 # pair of equal cost, FD-MobileNet 1x against 0.5 MobileNet at 224. The readout gives MACs, parameters
-# and peak activation memory (the largest input + output one layer holds, 32-bit values, one image), all
-# from `chain_cost`, which is exact (section 4) and takes microseconds. The chart shows both networks'
-# MACs per stage, labelled by how much each stage has downsampled the input.
+# and peak activation memory (the largest input + output one layer holds, 32-bit values, one image),
+# from `chain_cost` (section 3); the chart, both networks' MACs per stage of downsampling.
 
 
 # %%
@@ -635,8 +635,7 @@ def draw(fd_width, mobilenet_width, resolution):
         label = f"{NAMES[name]} {width:.2f}: {totals(rows)[0] / 1e6:.1f}M"
         ax.bar(x + offset, [split[f] / 1e6 for f in factors], 0.4, color=COLOURS[name], label=label)
     ax.set_xticks(x, [f"{resolution // f}x{resolution // f}\n(÷{f})" if f else "FC" for f in factors])
-    ax.set_ylabel("million MACs")
-    ax.set_title(f"MACs per stage at {resolution}x{resolution}")
+    ax.set(ylabel="million MACs", title=f"MACs per stage at {resolution}x{resolution}")
     ax.legend(loc="upper left")
     fig.tight_layout()
     return fig
@@ -657,23 +656,21 @@ explorer
 # %% [markdown]
 # Try these:
 #
-# - Set both widths to 1.0. FD-MobileNet costs a quarter of MobileNet (0.25x): every stage after the first
-#   has moved one step down in resolution. Its parameters, though, are 2.9M against 4.2M only: the two
-#   blocks it dropped were among the widest.
+# - Set both widths to 1.0. FD-MobileNet costs a quarter of MobileNet: every stage after the first has
+#   moved one step down in resolution. Its parameters, though, are 2.9M against 4.2M only.
 # - Back to 1x against 0.5. The costs are equal, but FD-MobileNet holds **2.2 times the parameters**
-#   (2.90M against 1.33M): at the same MACs, wide layers on small maps mean many weights. If your device is
-#   short of storage rather than arithmetic, that matters.
+#   (2.90M against 1.33M): at the same MACs, wide layers on small maps mean many weights.
 # - Watch the peak activation memory. It sits in the first layers, at 112x112, and there the two networks
 #   of equal cost are alike; make FD-MobileNet narrower and its peak falls with its stem.
-# - Lower the resolution: every stage shrinks by the same factor (the chart keeps its shape), and the
-#   parameters do not move.
+# - Lower the resolution: every stage shrinks by the same factor, and the parameters do not move.
 # - Find FD-MobileNet 0.5x's partner (about 0.25 MobileNet), then 0.25x's: the MobileNet slider stops at
-#   0.25, and at that width it still costs 3.4 times FD-MobileNet 0.25x. This is the region the paper was
-#   written for.
+#   0.25, and there it still costs 3.4 times FD-MobileNet 0.25x. This is the region the paper targets.
+
+# %% [markdown] {"jp-MarkdownHeadingCollapsed": true, "tags": ["optional"]}
+# ## Deep dive (optional): the latency angle
+# The paper's speed claim: values moved per MAC, and a stopwatch on your CPU.
 
 # %% [markdown]
-# ## 7. The latency angle
-#
 # The paper's third claim is speed: on an ARM-based device FD-MobileNet runs **1.33x, 1.47x and 1.82x
 # faster than ShuffleNet** at its three budgets, and **1.11x faster than MobileNet** at the same
 # complexity (the device, its threading and the implementations are the paper's).
@@ -734,15 +731,14 @@ table(["pair", "FD-MobileNet ms", "MobileNet ms", "FD-MobileNet faster by"], row
 # two networks were within the noise of each other, one ahead in one measurement and the other in the
 # next, against the paper's 1.11x on an ARM board. Less data moved does not turn into time one for one:
 # a server CPU with large caches pays less for moving activations than a phone does, and 1024-channel
-# layers bring their own cost, more weights to read. Time your own device before you rely on a speed-up; lesson 08 looks inside the
-# milliseconds.
+# layers bring their own cost, more weights to read. Time your own device before you rely on a
+# speed-up; lesson 08 looks inside the milliseconds.
 
 # %% [markdown]
-# ## 8. Training at equal cost on CIFAR-10
+# ## 6. Training at equal cost on CIFAR-10
 #
-# Finally, training. ImageNet is beyond a laptop, so we use CIFAR-10 (Krizhevsky 2009): 32x32 images, ten
-# classes (without the files on disk, `data.for_lesson` falls back to the course's offline "shapes"
-# dataset and says so).
+# ImageNet is beyond a laptop, so we use CIFAR-10 (Krizhevsky 2009): 32x32 images, ten classes (without
+# the files on disk, `data.for_lesson` falls back to the course's offline "shapes" dataset and says so).
 
 # %% tags=["nbval-ignore-output"]
 from smallnets_edu import data, train
@@ -751,9 +747,8 @@ dataset = data.for_lesson("cifar10")
 dataset
 
 # %% [markdown]
-# Networks made for 224x224 images need fewer strides on 32x32 ones, and every family in the course has
-# a `cifar` variant for that. Before training, look at what each variant does to a 32x32 image, because
-# here lies a trap:
+# Networks made for 224x224 images need fewer strides on 32x32 ones; every family in the course has a
+# `cifar` variant for that, and here lies a trap:
 #
 # - MobileNet's `cifar` variant sets its first convolution to stride 1 (the MobileNet of
 #   [kuangliu/pytorch-cifar](https://github.com/kuangliu/pytorch-cifar)); its maps go 32, 16, 8, 4, 2.
@@ -761,9 +756,7 @@ dataset
 #   so that it ends on 4x4 maps (`fd_mobilenet`'s docstring explains why).
 # - FD-MobileNet's `tiny` variant (made for 64x64 Tiny-ImageNet) sets only its first convolution to
 #   stride 1: on a 32x32 image it makes exactly the one change that MobileNet's `cifar` variant makes.
-#
-# The table lists each network's output side after every layer that computes, and the layer at which it
-# reaches its smallest map, for widths chosen so that all three cost about the same.
+
 
 # %%
 CANDIDATES = {  # label -> (name, width, variant); widths chosen for about 12M MACs at 32x32
@@ -771,52 +764,57 @@ CANDIDATES = {  # label -> (name, width, variant); widths chosen for about 12M M
     "FD-MobileNet 0.5, cifar": ("fd_mobilenet", 0.5, "cifar"),
     "FD-MobileNet 1x, tiny": ("fd_mobilenet", 1.0, "tiny"),
 }
-rows = []
-for label, (name, width, variant) in CANDIDATES.items():
-    p = profile_of(name, width, 32, variant, num_classes=10)
-    sides = [side(row) for row in conv_rows(p)][:-1]  # the classifier's "1" left out
-    reached = sides.index(min(sides)) + 1
-    rows.append(
-        [
-            label,
-            f"{p.macs / 1e6:.2f}",
-            f"{p.params:,}",
-            " ".join(map(str, sides)),
-            f"{min(sides)}x{min(sides)} at layer {reached} of {len(sides)}",
-        ]
-    )
-table(
-    ["network", "M MACs (32x32)", "parameters (10 classes)", "output side, layer by layer", "smallest map"],
-    rows,
-)
+
+
+def build_candidate(name, width, variant, **options):
+    torch.manual_seed(0)  # the same initialisation stream for every network
+    return models.build(name, width_mult=width, variant=variant, num_classes=dataset.num_classes, **options)
+
 
 # %% [markdown]
 # At equal cost, the two `cifar` variants follow **the same schedule** up to their 4x4 stage:
 # FD-MobileNet's `cifar` variant undid one of its early strides, and with it the fast downsampling. It
 # differs from MobileNet only at the end (one 512 block fewer, and the 1024-channel block on 4x4 maps
-# instead of two on 2x2). Comparing those two tests the tail, not the idea. The `tiny` variant on 32x32
-# images keeps the paper's relation exactly: it reaches its 2x2 maps at layer 12, MobileNet at layer 24,
-# and at about the same cost (within 4%) it has twice MobileNet's channels, as FD-MobileNet 1x has
-# against 0.5 MobileNet at 224. We train all three, with the same initial seed, the same batches in the
-# same order (`seed=0`) and the same recipe, the budget's.
-#
-# One part of the recipe needs a word first: **how the classifier starts**. The authors' code
-# initialises FD-MobileNet's fully connected layer Kaiming-normal with the fan-out. With 1000 classes
-# that gives weights of standard deviation $\sqrt{2/1000} \approx 0.045$; with CIFAR's 10 classes
-# $\sqrt{2/10} \approx 0.45$, ten times more, and the untrained network starts with logits in the tens
-# and a loss far above $\ln 10 \approx 2.3$: its first steps go into undoing its own initialisation.
-# The package's builder therefore keeps the 1000-class head's scale at any class count
+# instead of two on 2x2): comparing those two tests the tail, not the idea. The `tiny` variant keeps the
+# paper's relation exactly: it reaches its 2x2 maps at layer 12, MobileNet at layer 24, and at about the
+# same cost (within 4%) it has twice MobileNet's channels (the first deep dive below lists every layer).
+# We train all three with the same initial seed, the same batches in the same order (`seed=0`) and the
+# same recipe, the budget's.
+
+# %% [markdown] {"jp-MarkdownHeadingCollapsed": true, "tags": ["optional"]}
+# ### Deep dive (optional): what each variant does to a 32x32 image
+
+# %% [markdown]
+# Each network's output side after every layer that computes, and the layer at which it reaches its
+# smallest map:
+
+# %%
+rows = []
+for label, (name, width, variant) in CANDIDATES.items():
+    p = profile_of(name, width, 32, variant, num_classes=10)
+    sides = [side(row) for row in conv_rows(p)][:-1]  # the classifier's "1" left out
+    reached = sides.index(min(sides)) + 1
+    smallest = f"{min(sides)}x{min(sides)} at layer {reached} of {len(sides)}"
+    rows.append([label, f"{p.macs / 1e6:.2f}", f"{p.params:,}", " ".join(map(str, sides)), smallest])
+head = ["network", "M MACs (32x32)", "parameters (10 classes)", "output side, layer by layer"]
+table(head + ["smallest map"], rows)
+
+# %% [markdown] {"jp-MarkdownHeadingCollapsed": true, "tags": ["optional"]}
+# ### Deep dive (optional): how the classifier starts
+
+# %% [markdown]
+# The authors' code initialises FD-MobileNet's fully connected layer Kaiming-normal with the fan-out.
+# With 1000 classes that gives weights of standard deviation $\sqrt{2/1000} \approx 0.045$; with CIFAR's
+# 10 classes $\sqrt{2/10} \approx 0.45$, ten times more, and the untrained network starts with logits in
+# the tens and a loss far above $\ln 10 \approx 2.3$: its first steps go into undoing its own
+# initialisation. The package's builder therefore keeps the 1000-class head's scale at any class count
 # (`classifier_init="scaled"`, the default: standard deviation $\sqrt{2/\max(C, 1000)}$, the authors'
 # own at 1000 classes); `classifier_init="paper"` builds the authors' initialisation as it is. The next
 # cell shows the loss on a batch of training images with each (MobileNet's builder starts its
 # classifier at $\mathcal{N}(0, 0.01)$ and has no such option).
 
-
 # %% tags=["nbval-ignore-output"]
-def build_candidate(name, width, variant, **options):
-    torch.manual_seed(0)  # the same initialisation stream for every network
-    return models.build(name, width_mult=width, variant=variant, num_classes=dataset.num_classes, **options)
-
+import torch.nn.functional as F
 
 mean, std = (torch.tensor(v).view(1, 3, 1, 1) for v in (dataset.mean, dataset.std))
 images, labels = (dataset.train.images[:256].float() / 255 - mean) / std, dataset.train.labels[:256]
@@ -831,9 +829,10 @@ for label, (name, width, variant) in CANDIDATES.items():
     print(f"{label:<26} loss on 256 training images: {', '.join(losses)}")
 
 # %% [markdown]
-# Now the three runs. At the `laptop` budget they take about 3 minutes on two CPU cores (about 10 seconds
-# per epoch each; the `tiny` FD-MobileNet was the fastest of the three in our runs, by about 10%); the
-# `smoke` budget only proves that the code runs.
+# ### The three runs
+#
+# At the `laptop` budget they take about 3 minutes on two CPU cores (the `tiny` FD-MobileNet was the
+# fastest in our runs, by about 10%); the `smoke` budget only proves that the code runs.
 
 # %% tags=["nbval-ignore-output"]
 histories = {}
@@ -844,16 +843,14 @@ for label, candidate in CANDIDATES.items():
 # The learning curves of the three runs together: training loss on the left, test accuracy on the right.
 
 # %% tags=["nbval-ignore-output"]
-RUN_COLOURS = dict(
-    zip(CANDIDATES, (COLOURS["mobilenet_v1"], "#C0A8E0", COLOURS["fd_mobilenet"]), strict=True)
-)
+shades = (COLOURS["mobilenet_v1"], "#C0A8E0", COLOURS["fd_mobilenet"])  # the `cifar` FD-MobileNet paler
+RUN_COLOURS = dict(zip(CANDIDATES, shades, strict=True))
 fig, (left, right) = plots.figure(10.0, 3.6, ncols=2)
 for label, history in histories.items():
     epochs = history.column("epoch")
     left.plot(epochs, history.column("train_loss"), "o-", color=RUN_COLOURS[label], label=label)
-    right.plot(
-        epochs, [100 * a for a in history.column("test_acc")], "s-", color=RUN_COLOURS[label], label=label
-    )
+    accuracy = [100 * a for a in history.column("test_acc")]
+    right.plot(epochs, accuracy, "s-", color=RUN_COLOURS[label], label=label)
 left.set(xlabel="epoch", ylabel="training loss", title="training loss")
 right.set(xlabel="epoch", ylabel="test accuracy (%)", title=f"test accuracy ({dataset.name})")
 right.legend(loc="lower right")
@@ -862,9 +859,8 @@ fig.tight_layout()
 # %% [markdown]
 # **How much to trust this.** A test accuracy measured on $n$ images has a sampling error of about
 # $\sqrt{p(1-p)/n}$ from the test set alone: with the `laptop` budget's 2,000 test images and $p$ near
-# 50%, about ±1.1 points (one standard error), and different seeds move a short run by a point or
-# two more. So gaps of a few points between single runs are not evidence. The cell prints each run's
-# best test accuracy with ±2 standard errors of the test set:
+# 50%, about ±1.1 points (one standard error), and seeds move a short run by a point or two more; gaps of
+# a few points between single runs are not evidence. Each run's best test accuracy, ±2 standard errors:
 
 # %% tags=["nbval-ignore-output"]
 n_test = len(dataset.test)
@@ -877,21 +873,17 @@ for label, history in histories.items():
 
 # %% [markdown]
 # At the `smoke` budget (one epoch on 512 images) all three are still guessing. At the `laptop` budget
-# (5 epochs on 10,000 images) they learn, but five epochs are the beginning of a training curve. At
-# full width, over three seeds on the offline set, FD-MobileNet reached 66.0 ± 1.6% and MobileNet v1
-# 70.0 ± 5.7% (README table; both trained with AdamW, which `fit` picks for networks without
-# shortcuts). FD-MobileNet's first epochs are the faster ones (23.9% against 19.1% after one epoch,
-# 43.7% against 37.8% after two, on average), and MobileNet overtakes it by the third; neither says
-# which network is better after a full schedule. Two runs that differ only in their seed can also
-# differ by a few points, more than the margin printed above, which counts only the test
-# images' sampling. To run the real
-# experiment, set the `gpu` budget (30 epochs on all of CIFAR-10; the default with a CUDA GPU) or `full`, e.g.
-# start JupyterLab with `SMALLNETS_BUDGET=full make lab`, and repeat each run with a few seeds
-# (`torch.manual_seed(s)` and `seed=s`) before you believe a difference of a point or two.
+# (5 epochs on 10,000 images) they learn, but five epochs are the beginning of a training curve: at full
+# width, over three seeds on the offline set (README table; AdamW, which `fit` picks for networks
+# without shortcuts), FD-MobileNet led after one epoch (23.9% against 19.1%), and MobileNet overtook it
+# by the third, ending at 70.0 ± 5.7% against 66.0 ± 1.6%. To run the real experiment, set the `gpu` budget
+# (30 epochs on all of CIFAR-10; the default with a CUDA GPU) or `full`, e.g. start JupyterLab with
+# `SMALLNETS_BUDGET=full make lab`, and repeat each run with a few seeds (`torch.manual_seed(s)` and
+# `seed=s`): seeds move a run by more than the margin printed above, which counts only the test images.
 #
-# And remember what CIFAR-10 cannot show. At 32x32 a 2x2 map is the whole image in four cells; the
-# paper's question, how much resolution a 224x224 image needs in its first layers, only has its full
-# meaning at ImageNet scale.
+# And remember what CIFAR-10 cannot show: at 32x32 a 2x2 map is the whole image in four cells; the
+# paper's question, how much resolution a 224x224 image needs early, has its full meaning at ImageNet
+# scale.
 
 # %% [markdown]
 # ## Summary
@@ -901,23 +893,20 @@ for label, history in histories.items():
 # - Halving a map cuts a layer's MACs by 4, like halving its width. At the same cost (144.5M MACs)
 #   FD-MobileNet 1x has twice the channels of 0.5 MobileNet and spends 59% of its work on 7x7 maps, where
 #   0.5 MobileNet spends half of its on 14x14.
-# - The paper's 144 / 40 / 12 MFLOPs are our 144.49 / 40.13 / 12.04M MACs. The third-party 146.08 /
-#   40.93 / 12.44 also count ReLU outputs, pooled values and classifier biases; its parameter counts
-#   (2,901,288 / 993,928 / 383,160) equal ours with BatchNorm.
 # - The paper compared widths at a fixed 224 input, against 0.5, 0.25 and a self-trained 0.125
-#   MobileNet. Against all sixteen published MobileNets FD-MobileNet is still 2.8 to 4.5 points above the
-#   line, but MobileNets with a smaller input come close.
+#   MobileNet. Against all sixteen published MobileNets FD-MobileNet is still ahead, but MobileNets with
+#   a smaller input come close.
 # - The price is fine-scale processing (3 layers at 112 and 56 instead of 7), not context: the receptive
-#   field grows faster. The gain beyond MACs: fewer values moved per MAC, which the paper turned into
-#   speed on an ARM board (our CPU shows a smaller, less consistent gain).
+#   field grows faster.
+# - The deep dives match the paper's 144 / 40 / 12 MFLOPs to our MACs (and to a third-party count that
+#   adds ReLUs and pooling) and time the paper's speed claim, which our CPU confirms less clearly.
 #
 # Next, lesson 08 puts every network of the course on one bench: accuracy, cost, memory and time.
 
 # %% [markdown]
 # ## Exercises
 #
-# Each exercise has a checker that tells you whether your answer is right and, if not, what seems to
-# have gone wrong, without giving the answer away.
+# Each checker says whether your answer is right and, if not, what seems wrong, without giving it away.
 #
 # **Exercise 1: make MobileNet fast.** Keep MobileNet's thirteen blocks and their channels
 # (`mobilenet_v1.BLOCKS`), and its stride-2 first convolution. Choose the thirteen blocks' strides

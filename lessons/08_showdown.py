@@ -14,30 +14,33 @@
 # %% [markdown]
 # # 08 · Showdown: every network on your machine
 #
+# **After this lesson you can**
+#
+# - compute what each network of the course costs (parameters, multiply-accumulates, peak activation
+#   memory) and check every family's headline figures against its paper;
+# - measure every network's latency on your CPU, one image at a time and in batches of 32;
+# - build **Pareto fronts** of accuracy against arithmetic and against time, and explain why they differ;
+# - explain with **arithmetic intensity** and the **roofline** why a depthwise convolution, cheap on
+#   paper, is slow in practice;
+# - measure, with four tiny experiments, whether ShuffleNet V2's four practical guidelines hold on your CPU;
+# - choose a network for a device from its limits on time, memory and weights.
+#
+# **The idea in one paragraph**
+#
 # Seven lessons, six papers, seven networks, each paper with a table that shows its network winning. The
 # tables are not wrong, but they were measured on different machines, with different training recipes,
 # and most of them count cost in multiply-accumulates, a number no user ever feels. This lesson puts
 # SqueezeNet 1.0 and 1.1, MobileNet, ShuffleNet, MobileNetV2, EffNet and FD-MobileNet on one bench:
-# **your** computer, the same data, the same training budget, the same stopwatch.
+# **your** computer, the same data, the same training budget, the same stopwatch. What it finds is the
+# point of ShuffleNet V2 (Ma, Zhang, Zheng and Sun, 2018,
+# [arXiv:1807.11164](https://arxiv.org/abs/1807.11164)): multiply-accumulates are an *indirect* measure
+# of speed, because time also depends on how many bytes each layer moves and on how many small operators
+# a network calls.
 #
-# In this lesson you will
-#
-# 1. line up what each network costs (parameters, multiply-accumulates, activation memory) and check
-#    every family's headline figures against its paper one last time;
-# 2. time every network on your CPU, one image at a time and in batches of 32;
-# 3. train all of them with the same budget and draw **Pareto fronts**: accuracy against arithmetic,
-#    and accuracy against time;
-# 4. take the time apart operator by operator and see why a depthwise convolution, cheap on paper, is
-#    slow in practice: **arithmetic intensity** and the **roofline**;
-# 5. test ShuffleNet V2's four practical guidelines with four tiny experiments;
-# 6. decide which network to choose for which device.
-#
-# **About the measurements.** Training seven networks and timing them takes a while, so every
-# measurement is stored the first time it is made (as JSON files in `~/.cache/smallnets-edu/showdown/`,
-# or in `$SMALLNETS_CACHE/showdown/` if you set that variable), keyed by your machine, your PyTorch
-# version, the budget and the settings of the measurement. Run the notebook again and the results
-# appear at once; change any of those and they are measured again. Section 9 shows how to force a fresh
-# measurement.
+# **About the measurements.** Every measurement is stored the first time it is made, keyed by your
+# machine, your PyTorch version, the budget and the settings of the measurement: run the notebook again
+# and the results appear at once. The deep dive *measuring again*, before the summary, says where they
+# are kept and how to measure again.
 
 # %%
 import functools
@@ -72,15 +75,7 @@ for name, p in contestants.items():
         ]
     )
 table(
-    [
-        "network",
-        "paper",
-        "parameters",
-        "M MACs",
-        "peak activations (KiB)",
-        "at layer",
-        "layers with MACs",
-    ],
+    ["network", "paper", "parameters", "M MACs", "peak activations (KiB)", "at layer", "layers with MACs"],
     rows,
 )
 
@@ -101,19 +96,63 @@ table(
 #   MobileNet. Each layer is a separate call, with its own fixed cost; section 6 will weigh that.
 
 # %% [markdown]
-# ## 2. Paper vs ours, one last time
+# ## 2. The papers' story, in one figure
 #
-# Each lesson checked its network against its paper. Here are the headline ImageNet networks of the six
-# families that have one, side by side (EffNet's paper only evaluates small-image networks, on CIFAR-10,
-# SVHN and GTSRB: it has no row). MACs are at the resolution of the paper's figure.
-#
+# Each lesson checked its network against its paper, and our counts match every family's headline
+# ImageNet figures to within their rounding (the deep dive at the end of this section goes through them
+# row by row; EffNet's paper only evaluates small-image networks and has no headline network). The
+# papers' accuracies are ImageNet top-1 after long training on many GPUs. We cannot reproduce them on a
+# laptop, but we can plot them against our exact MACs, at the resolution of each paper's figure. The
+# dashed staircase is the **Pareto front**: the networks that no other network beats on both axes at
+# once (section 5 says more).
+
+# %%
+headline = showdown.paper_rows()  # each family's headline ImageNet network, published and ours
+paper_points = [
+    (row["label"], row["macs"] / 1e6, row["published"]["top1"], row["name"])
+    for row in headline
+    if row["published"]["top1"] is not None
+]
+
+
+def published_accuracy_against(points, xlabel, title):
+    """The papers' networks as labelled dots, top-1 against ``x`` (log scale), with their Pareto front."""
+    fig, ax = plots.figure(7.0, 4.0)
+    showdown.draw_front(ax, [x for _, x, _, _ in points], [y for _, _, y, _ in points])
+    for label, x, y, name in points:
+        ax.scatter([x], [y], s=60, color=showdown.model_colour(name), zorder=3)
+        ax.annotate(label, (x, y), textcoords="offset points", xytext=(6, -3), fontsize=8)
+    ax.set_xscale("log")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel("ImageNet top-1 % (as published)")
+    ax.set_title(title)
+    ax.legend(loc="lower right")
+    fig.tight_layout()
+    return fig
+
+
+fig = published_accuracy_against(
+    paper_points,
+    "million multiply-accumulates at the paper's resolution (ours, log scale)",
+    "the papers' networks: accuracy vs arithmetic",
+)
+
+# %% [markdown]
+# On ImageNet the front is ShuffleNet 1x and MobileNetV2: MobileNetV2 beats MobileNet on both accuracy
+# and cost, ShuffleNet beats FD-MobileNet at almost the same cost, and SqueezeNet is far below all of
+# them. That is the papers' story, told in MACs. The rest of this lesson asks whether it survives contact
+# with a real machine.
+
+# %% [markdown] {"jp-MarkdownHeadingCollapsed": true, "tags": ["optional"]}
+# ### Deep dive (optional): paper vs ours, row by row
+
+# %% [markdown]
 # Parameters are counted in two ways, and each column keeps to one. The papers count weights and biases
 # only; PyTorch's count (and some third-party tables) adds BatchNorm's scale and shift. So we count ours
 # both ways (`cost.count_params(model, include_bn=False)` and `include_bn=True`), put each published
 # count in the column of its convention, and compare it with ours in the same convention.
 
 # %%
-headline = showdown.paper_rows()  # each family's headline ImageNet network, published and ours
 COUNTS_BATCHNORM = {"osmr/imgclsmob"}  # sources whose parameter counts include BatchNorm
 rows = []
 for row, (_, name, _, options) in zip(headline, showdown.HEADLINE, strict=True):
@@ -176,46 +215,6 @@ table(
 #   [osmr/imgclsmob](https://github.com/osmr/imgclsmob), which counts BatchNorm's scale and shift, so it
 #   sits in the with-BatchNorm column: there ours is exactly its 2,901,288 (without BatchNorm, ours is
 #   2,885,544). The paper's 144M MACs is rounded from our 144.5M.
-#
-# The papers' accuracies are ImageNet top-1 after long training on many GPUs. We cannot reproduce them on
-# a laptop, but we can plot them against our exact MACs. The dashed staircase is the **Pareto front**:
-# the networks that no other network beats on both axes at once (section 5 says more).
-
-# %%
-paper_points = [
-    (row["label"], row["macs"] / 1e6, row["published"]["top1"], row["name"])
-    for row in headline
-    if row["published"]["top1"] is not None
-]
-
-
-def published_accuracy_against(points, xlabel, title):
-    """The papers' networks as labelled dots, top-1 against ``x`` (log scale), with their Pareto front."""
-    fig, ax = plots.figure(7.0, 4.0)
-    showdown.draw_front(ax, [x for _, x, _, _ in points], [y for _, _, y, _ in points])
-    for label, x, y, name in points:
-        ax.scatter([x], [y], s=60, color=showdown.model_colour(name), zorder=3)
-        ax.annotate(label, (x, y), textcoords="offset points", xytext=(6, -3), fontsize=8)
-    ax.set_xscale("log")
-    ax.set_xlabel(xlabel)
-    ax.set_ylabel("ImageNet top-1 % (as published)")
-    ax.set_title(title)
-    ax.legend(loc="lower right")
-    fig.tight_layout()
-    return fig
-
-
-fig = published_accuracy_against(
-    paper_points,
-    "million multiply-accumulates at the paper's resolution (ours, log scale)",
-    "the papers' networks: accuracy vs arithmetic",
-)
-
-# %% [markdown]
-# On ImageNet the front is ShuffleNet 1x and MobileNetV2: MobileNetV2 beats MobileNet on both accuracy
-# and cost, ShuffleNet beats FD-MobileNet at almost the same cost, and SqueezeNet is far below all of
-# them. That is the papers' story, told in MACs. The rest of this lesson asks whether it survives contact
-# with a real machine.
 
 # %% [markdown]
 # ## 3. The stopwatch
@@ -329,7 +328,13 @@ result.plot()
 # at `laptop` the training is a sprint, and it ranks how fast each network *starts* to learn (a big
 # network needs more steps to pay off, so the ranking after 200 epochs can differ); on a GPU with the
 # `full` budget the fronts become those of the fully trained networks.
+
+# %% [markdown] {"jp-MarkdownHeadingCollapsed": true, "tags": ["optional"]}
+# ### Deep dive (optional): the papers' networks against time on your CPU
 #
+# Section 2's figure again, with time in place of MACs.
+
+# %% [markdown]
 # The same question for the papers' own networks: their published ImageNet accuracy against the time
 # **your** CPU needs for one 224x224 image.
 
@@ -348,38 +353,20 @@ fig = published_accuracy_against(
 #
 # Yusuke Uchida's article
 # [*Why MobileNet and Its Variants (e.g. ShuffleNet) Are Fast*](https://medium.com/@yu4u/why-mobilenet-and-its-variants-e-g-shufflenet-are-fast-1c7048b9618d)
-# (Medium, April 2018) explains the speed of these networks by counting. It draws, for each convolution
-# variant, which inputs feed which outputs, and reads the cost off the picture: a standard convolution
-# connects every input channel to every output channel through a $k \times k$ window; a **1x1**
-# convolution keeps the channel mixing and drops the window; a **grouped** convolution keeps the window
-# and cuts the channel connections into $g$ independent groups; a **depthwise** convolution is the extreme case, one channel per group.
-# MobileNet factorises a standard convolution into depthwise + 1x1; ShuffleNet makes the 1x1
-# convolutions grouped and adds a channel shuffle so the groups still talk; FD-MobileNet shrinks the
-# maps early, where they are expensive. Each step cuts the multiply-accumulates, as lessons 01 to 07
-# computed.
-#
-# But the stopwatch of section 3 already said that MACs are not milliseconds. To see why, we need to
-# know where the time of one forward pass goes.
+# (Medium, April 2018) explains the speed of these networks by counting: a **1x1** convolution drops a
+# standard convolution's $k \times k$ window, a **grouped** one cuts its channel connections into $g$
+# groups, a **depthwise** one keeps one channel per group. MobileNet factorises a standard convolution
+# into depthwise + 1x1, ShuffleNet groups the 1x1 convolutions, FD-MobileNet shrinks the maps early: each
+# step cuts the multiply-accumulates, as lessons 01 to 07 computed. But the stopwatch of section 3 said
+# that MACs are not milliseconds. To see why, we need to know where the time of one forward pass goes.
 #
 # ### Measuring, operator by operator
 #
 # `showdown.operators` runs each ImageNet network at 224x224, one image at a time, under
-# `torch.profiler`, and assigns every microsecond the profiler records to one **operator kind**: dense
-# convolution (3x3 and larger), pointwise 1x1, grouped, depthwise, linear, BatchNorm, activation,
-# shuffle/reshape, pooling, add/concatenate, or other. The mapping works in two steps:
-#
-# 1. **Leaf modules.** Before the run, every leaf module (a `Conv2d`, a `BatchNorm2d`, a `ReLU`...)
-#    gets a forward pre-hook that opens a `record_function` label with its name, and a forward hook that
-#    closes it. Every operator the profiler records inside a label belongs to that layer, and the layer's
-#    kind comes from `cost.layer_kind` (a `Conv2d` with `groups` equal to its input channels is
-#    depthwise, one with a 1x1 kernel and no groups is pointwise, and so on).
-# 2. **Everything else.** Some work happens in a block's own `forward`, outside every leaf: MobileNetV2's
-#    residual `x + out`, ShuffleNet's `torch.cat`, a reshape. Those operators are named by their
-#    outermost aten op (`aten::add` is add/cat, `aten::transpose` is shuffle/reshape, ...).
-#
-# Each event contributes its *self* time (its time minus that of the operators it called), so the kinds
-# add up to exactly the total time profiled, and the shares below sum to 100%. Next to each network's
-# time bar is its MAC bar, from `cost.profile`.
+# `torch.profiler`, and assigns every microsecond it records to one **operator kind**: dense convolution
+# (3x3 and larger), pointwise 1x1, grouped, depthwise, linear, BatchNorm, activation, shuffle/reshape,
+# pooling, add/concatenate, or other (a deep dive below says how). The shares of each network sum to
+# 100%. Next to each network's time bar is its MAC bar, from `cost.profile`.
 
 # %% tags=["nbval-ignore-output"]
 ops = showdown.operators(budget=budget.current())  # ImageNet variants at 224x224, batch 1
@@ -404,11 +391,30 @@ for name in ("mobilenet_v1", "mobilenet_v2", "shufflenet_v1"):
 #   (In eager PyTorch each BatchNorm is a separate pass over the activations; deployment runtimes fold
 #   it into the preceding convolution's weights, where it costs nothing. Max-pooling on large maps can
 #   be surprisingly slow on a CPU too: look at SqueezeNet's bars, with three max-pools on large maps.)
+
+# %% [markdown] {"jp-MarkdownHeadingCollapsed": true, "tags": ["optional"]}
+# ### Deep dive (optional): how each microsecond gets its operator kind
+
+# %% [markdown]
+# The profiler's events are mapped to operator kinds in two steps:
+#
+# 1. **Leaf modules.** Before the run, every leaf module (a `Conv2d`, a `BatchNorm2d`, a `ReLU`...)
+#    gets a forward pre-hook that opens a `record_function` label with its name, and a forward hook that
+#    closes it. Every operator the profiler records inside a label belongs to that layer, and the layer's
+#    kind comes from `cost.layer_kind` (a `Conv2d` with `groups` equal to its input channels is
+#    depthwise, one with a 1x1 kernel and no groups is pointwise, and so on).
+# 2. **Everything else.** Some work happens in a block's own `forward`, outside every leaf: MobileNetV2's
+#    residual `x + out`, ShuffleNet's `torch.cat`, a reshape. Those operators are named by their
+#    outermost aten op (`aten::add` is add/cat, `aten::transpose` is shuffle/reshape, ...).
+#
+# Each event contributes its *self* time (its time minus that of the operators it called), so the kinds
+# add up to exactly the total time profiled, and the shares of each network sum to 100%.
+
+# %% [markdown]
+# ### Arithmetic intensity
 #
 # Why would an operator with few MACs take so long? Because a processor does two things: arithmetic and
 # moving data. A layer that does little arithmetic per value it moves spends its time waiting for memory.
-#
-# ### Arithmetic intensity
 #
 # The **arithmetic intensity** of a layer is the number of multiply-accumulates it does per byte it must
 # move: its weights, its input and its output (4 bytes per value in 32-bit floats). For a convolution
@@ -425,6 +431,9 @@ for name in ("mobilenet_v1", "mobilenet_v2", "shufflenet_v1"):
 # width**. Each input value is used by only nine multiply-accumulates, and then it is done. The linear
 # classifier at batch 1 is the worst of all: every weight is used once, 0.25 MACs per byte. A batch of 32
 # reuses each weight 32 times.
+
+# %% [markdown] {"jp-MarkdownHeadingCollapsed": true, "tags": ["optional"]}
+# ### Deep dive (optional): the formulas, checked on MobileNet's own layers
 
 # %% [markdown]
 # The table below takes its rows from 1.0 MobileNet-224 itself: `cost.profile` lists every layer the
@@ -514,6 +523,9 @@ for kind, values in by_kind.items():
 #   when the weights dominate, the intensity tends to $HW/4 = 12.25$ per image, whatever the width;
 # - the **classifier** at batch 1 uses each of its million weights once (0.25 MACs per byte); a batch of
 #   32 reuses them and reaches 7.5. A batch raises the late pointwise layers in the same way.
+
+# %% [markdown]
+# ### The roofline
 #
 # The **roofline model** (Williams, Waterman and Patterson, 2009) turns this into a speed limit. A
 # processor can do at most $P$ MACs per second, and move at most $B$ bytes per second; a layer with
@@ -548,9 +560,7 @@ for kind in ("dense conv", "pointwise 1x1", "depthwise", "linear"):
 # between their share of the MACs and their share of the time. This is the honest answer to "why is
 # MobileNet fast?": it is fast because it moves almost all of its arithmetic into 1x1 convolutions,
 # which are dense matrix products, the operation every processor is best at; the depthwise convolutions
-# are cheap in MACs but are the least efficient part of the network: the lines above give, for your
-# machine, their share of the MACs and their share of the time.
-# The MobileNet paper itself says it put 95% of the computation into 1x1 convolutions *because* they map
+# are cheap in MACs but are the least efficient part of the network. The MobileNet paper itself says it put 95% of the computation into 1x1 convolutions *because* they map
 # onto highly optimised matrix multiplication (GEMM) routines.
 #
 # ShuffleNet's grouped 1x1 convolutions sit in between: cutting a 1x1 convolution into $g$ groups divides
@@ -564,16 +574,43 @@ for kind in ("dense conv", "pointwise 1x1", "depthwise", "linear"):
 # ([arXiv:1807.11164](https://arxiv.org/abs/1807.11164)). Its first sentence of substance is that FLOPs
 # (MACs, in our words) are an *indirect* measure of speed, and that the direct measure, time on the
 # target device, also depends on memory access and on parallelism. They timed small controlled
-# experiments on a GPU (GTX 1080Ti) and an ARM phone processor (Snapdragon 810) and drew four guidelines.
-# We repeat each experiment in miniature on your CPU: stacks of 10 identical blocks on 56x56 maps as in
-# the paper (2 blocks on 28x28 at the smoke budget), batch 1, timed like the networks above.
+# experiments on a GPU (GTX 1080Ti) and an ARM phone processor (Snapdragon 810) and drew four guidelines:
 #
+# - **G1**: equal channel width minimises memory access cost;
+# - **G2**: excessive group convolution increases memory access cost;
+# - **G3**: network fragmentation reduces the degree of parallelism;
+# - **G4**: element-wise operations are non-negligible.
+#
+# We repeat each experiment in miniature on your CPU: stacks of 10 identical blocks on 56x56 maps as in
+# the paper (2 blocks on 28x28 at the smoke budget), batch 1, timed like the networks above. Within each
+# experiment every variant does the same MACs; the figure shows each one's time relative to the first.
+
+# %% tags=["nbval-ignore-output"]
+g1 = showdown.guideline_g1(budget=budget.current())  # channel ratios c1 : c2
+g2 = showdown.guideline_g2(budget=budget.current())  # groups
+g3 = showdown.guideline_g3(budget=budget.current())  # fragments, in parallel or in series
+g4 = showdown.guideline_g4(budget=budget.current())  # ReLU and shortcut on or off
+showdown.plot_guidelines(g1, g2, g3, g4)
+
+# %% [markdown]
+# How clearly each guideline shows depends on your machine, and each effect is small next to the noise of
+# a busy laptop at the `smoke` budget; run this section at `laptop` for steadier numbers. ShuffleNet V2
+# follows the four guidelines at once: a *channel split* sends half the channels through a branch of
+# equal-width, ungrouped 1x1 convolutions and a depthwise convolution, the other half untouched (G1, G2),
+# with one branch instead of many (G3), a concatenation instead of an addition and no ReLU on the
+# untouched half (G4), followed by a channel shuffle. The course does not build it, but you now have
+# everything you need to read its paper.
+
+# %% [markdown] {"jp-MarkdownHeadingCollapsed": true, "tags": ["optional"]}
+# ### Deep dive (optional): the four experiments, one by one
+
+# %% [markdown]
 # They measure memory traffic with a **memory access cost** (MAC in their paper, an unlucky name; we
 # write *memory access*): for a 1x1 convolution from $c_1$ to $c_2$ channels on an $h \times w$ map with
 # $g$ groups, the values it must read and write are $hw(c_1 + c_2) + c_1 c_2 / g$
 # (`showdown.memory_access_cost`).
 #
-# ### G1: equal channel width minimises memory access cost
+# #### G1: equal channel width minimises memory access cost
 #
 # For a 1x1 convolution with a fixed number of MACs $B = hw\,c_1 c_2$, the memory access cost
 # $hw(c_1 + c_2) + c_1 c_2$ is smallest when $c_1 = c_2$ (by the inequality of arithmetic and geometric
@@ -596,14 +633,13 @@ def show(rows, columns):
         print("  ".join(f"{c:>12}" for c in cells))
 
 
-g1 = showdown.guideline_g1(budget=budget.current())
 show(g1, ["ratio", "c1", "c2", "memory_access"])
 
 # %% [markdown]
 # The paper found 1:1 fastest on both devices. On a CPU the effect is usually there but modest: the
 # narrow side of an unbalanced pair ($c_1 = 37$ at 1:12) also makes the matrix product oddly shaped.
 #
-# ### G2: excessive group convolution increases memory access cost
+# #### G2: excessive group convolution increases memory access cost
 #
 # At a fixed number of MACs, more groups allow more channels ($B = hw\,c^2/g$, so $c$ grows as
 # $\sqrt{g}$), and more channels are more activations to read and write. The experiment: grouped 1x1
@@ -612,11 +648,10 @@ show(g1, ["ratio", "c1", "c2", "memory_access"])
 # on the ARM processor.
 
 # %% tags=["nbval-ignore-output"]
-g2 = showdown.guideline_g2(budget=budget.current())
 show(g2, ["groups", "channels", "memory_access"])
 
 # %% [markdown]
-# ### G3: network fragmentation reduces the degree of parallelism
+# #### G3: network fragmentation reduces the degree of parallelism
 #
 # Many small operators are slower than one big operator with the same MACs: each one has a fixed cost to
 # start, and a small one cannot keep all of a processor's cores and vector units busy. The paper's
@@ -626,11 +661,10 @@ show(g2, ["groups", "channels", "memory_access"])
 # in pieces, concatenated), or as $k$ narrower layers in series with the same MACs.
 
 # %% tags=["nbval-ignore-output"]
-g3 = showdown.guideline_g3(budget=budget.current())
 show(g3, ["layout", "fragments"])
 
 # %% [markdown]
-# ### G4: element-wise operations are non-negligible
+# #### G4: element-wise operations are non-negligible
 #
 # ReLU, additions, adding a bias: operations on each value separately do almost no arithmetic per value
 # they move, the lowest possible intensity. The paper took ResNet's bottleneck unit (1x1, 3x3, 1x1
@@ -638,20 +672,7 @@ show(g3, ["layout", "fragments"])
 # devices. Our experiment is the same unit; the MACs are identical in all four rows.
 
 # %% tags=["nbval-ignore-output"]
-g4 = showdown.guideline_g4(budget=budget.current())
 show(g4, ["relu", "shortcut"])
-
-# %% tags=["nbval-ignore-output"]
-showdown.plot_guidelines(g1, g2, g3, g4)
-
-# %% [markdown]
-# How clearly each guideline shows depends on your machine, and each effect is small next to the noise of
-# a busy laptop at the `smoke` budget; run this section at `laptop` for steadier numbers. ShuffleNet V2
-# follows the four guidelines at once: a *channel split* sends half the channels through a branch of
-# equal-width, ungrouped 1x1 convolutions and a depthwise convolution, the other half untouched (G1, G2),
-# with one branch instead of many (G3), a concatenation instead of an addition and no ReLU on the
-# untouched half (G4), followed by a channel shuffle. The course does not build it, but you now have
-# everything you need to read its paper.
 
 # %% [markdown]
 # ## 8. Which network for which device
@@ -662,26 +683,25 @@ showdown.plot_guidelines(g1, g2, g3, g4)
 #   a neural accelerator; MACs are a first filter, never the answer.
 # - **A phone or laptop CPU, batch 1: MobileNetV2** (or MobileNet for the simplest code). Almost all of
 #   their work is dense 1x1 convolutions, which every runtime executes well; MobileNetV2 is on the
-#   papers' Pareto front, and its blocks let an inference engine avoid holding the wide expanded tensor
-#   whole (lesson 05). Fold BatchNorm into the convolutions and quantise to 8 bits when you deploy.
+#   papers' Pareto front and its blocks need not hold the wide expanded tensor whole (lesson 05). Fold
+#   BatchNorm into the convolutions and quantise to 8 bits when you deploy (lesson 09).
 # - **The smallest compute budgets (about 10 to 40M MACs): ShuffleNet or FD-MobileNet.** There, grouped
 #   convolutions and fast downsampling buy the most accuracy per MAC; expect less speed per MAC than
-#   their counts promise (section 6, guidelines G2 to G4).
+#   their counts promise (section 6, and guidelines G2 to G4 in section 7).
 # - **A microcontroller** (hundreds of KiB of RAM): the peak activation memory decides first, then the
 #   weights. Small inputs, few channels at high resolution, 8-bit weights; EffNet-style blocks or a
 #   narrow MobileNetV2 with early downsampling, for example.
 # - **Download size above all: SqueezeNet.** 1.2M parameters for an AlexNet-level network, under 0.5 MB
 #   with Deep Compression (lesson 02); but it is not cheap in MACs or time (SqueezeNet 1.1 is 2.4 times
 #   cheaper than 1.0 at the same accuracy).
-# - **A GPU or an accelerator, batch 32 or more:** throughput favours wide, regular layers. Depthwise
-#   and grouped convolutions leave such hardware underused; there, a plainer network with more MACs can be
-#   faster.
+# - **A GPU or an accelerator, batch 32 or more:** throughput favours wide, regular layers. Depthwise and
+#   grouped convolutions leave such hardware underused; a plainer network with more MACs can be faster.
 #
 # ### Explore: your device's limits
 #
-# Set your device's limits: milliseconds per image (batch 1, as measured on this machine), peak
-# activation memory and weights. The readout lists the networks that fit, and the most accurate of them
-# at this budget; the plots grey out the others.
+# Set your device's limits: milliseconds per image (batch 1, as measured on this machine), peak activation
+# memory and weights. The readout lists the networks that fit and the most accurate of them; the plots
+# grey out the others.
 
 
 # %% tags=["nbval-ignore-output"]
@@ -715,9 +735,12 @@ widgets.Explorer(
     height="380px",
 )
 
-# %% [markdown]
-# ### Explore: width and resolution, all six ImageNet networks at once
+# %% [markdown] {"jp-MarkdownHeadingCollapsed": true, "tags": ["optional"]}
+# ### Deep dive (optional): width and resolution, all six ImageNet networks at once
 #
+# A second explorer: the six ImageNet networks at any width and input resolution.
+
+# %% [markdown]
 # Every family scales with a width multiplier α and the input resolution. Move the two sliders to see the
 # six ImageNet networks move in the plane of MACs and peak activation memory (the area of each disc is
 # proportional to the parameters). Which network is cheapest at 96x96 and α = 0.5? Does the ranking by
@@ -778,13 +801,17 @@ widgets.Explorer(
     height="360px",
 )
 
-# %% [markdown]
-# ## 9. Measuring again
+# %% [markdown] {"jp-MarkdownHeadingCollapsed": true, "tags": ["optional"]}
+# ## Deep dive (optional): measuring again
 #
-# Results live in the cache folder below, one small JSON file per measurement. They are measured again by
-# themselves when their key changes (another machine, PyTorch version, number of threads, budget, dataset,
-# or setting). To measure again anyway, say after closing the programs that were competing for your CPU,
-# pass `refresh=True`:
+# Where the measurements are kept, and how to make them again.
+
+# %% [markdown]
+# Results live in the cache folder printed below (`~/.cache/smallnets-edu/showdown/`, or
+# `$SMALLNETS_CACHE/showdown/` if you set that variable), one small JSON file per measurement. They are
+# measured again by themselves when their key changes (another machine, PyTorch version, number of
+# threads, budget, dataset, or setting). To measure again anyway, say after closing the programs that
+# were competing for your CPU, delete the folder or pass `refresh=True`:
 #
 # ```python
 # result = showdown.run(dataset=dataset, budget=budget.current(), refresh=True)      # latency and training
@@ -792,8 +819,8 @@ widgets.Explorer(
 # g1 = showdown.guideline_g1(budget=budget.current(), refresh=True)                  # and so on for g2 .. g4
 # ```
 #
-# or delete the folder. With a CUDA GPU, `showdown.run(dataset=dataset, budget="full")` trains all seven
-# networks with the full recipe (hours, not minutes), and the fronts of section 5 become the real ones.
+# With a CUDA GPU, `showdown.run(dataset=dataset, budget="full")` trains all seven networks with the full
+# recipe (hours, not minutes), and the fronts of section 5 become the real ones.
 
 # %% tags=["nbval-ignore-output"]
 print(showdown.cache_dir())

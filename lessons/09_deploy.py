@@ -14,33 +14,35 @@
 # %% [markdown]
 # # 09 · From paper to device: fold, quantize, export, time
 #
+# **After this lesson you can**
+#
+# - compute a folded convolution from a convolution and its BatchNorm, by hand and for every network;
+# - explain why PyTorch's graph tracer cannot read some networks, and make them readable;
+# - build 8-bit versions of every network with PyTorch's tooling, one scale per channel or per tensor,
+#   and explain where 8 bits hurt;
+# - measure every network exported to ONNX and run in ONNX Runtime, in 32-bit floats and in 8-bit
+#   integers, against eager PyTorch;
+# - choose a deployment from a table of size, latency and accuracy, and say which papers' claims it
+#   confirms.
+#
+# **The idea in one paragraph**
+#
 # Every paper of this course ends with a table of parameters and multiply-accumulates, and a few end
 # with a timing on a phone. Between the two lies a step the papers mention in a sentence: the trained
 # network is **deployed**. Its BatchNorm layers disappear into the convolutions, its weights become
 # 8-bit integers, and it leaves PyTorch as a file that an **inference runtime** loads and runs with
-# its own kernels. SqueezeNet's "0.5 MB" is a deployed size; MobileNetV2 chose ReLU6 for 8-bit
-# arithmetic; ShuffleNet's Table 8 timed a deployed network on a phone. This lesson takes every network
-# of the course through those steps, on your machine.
+# its own kernels. Jacob et al. (2018, [arXiv:1712.05877](https://arxiv.org/abs/1712.05877)) showed
+# how a network can run on integers alone: each tensor is stored as 8-bit integers with a scale and a
+# zero point, and only the results are rescaled. SqueezeNet's "0.5 MB" is a deployed size; MobileNetV2
+# chose ReLU6 for 8-bit arithmetic; ShuffleNet's Table 8 timed a deployed network on a phone. This lesson
+# takes every network of the course through those steps, on your machine.
 #
-# In this lesson you will
-#
-# 1. fold BatchNorm into the convolution before it, by hand on one layer and then in every network,
-#    and check that nothing changes but the speed;
-# 2. find out which networks PyTorch's graph tracer can read, and make the others readable;
-# 3. quantize every network to 8 bits with PyTorch's own tooling, one scale per channel and one per
-#    tensor, and see where 8 bits hurt;
-# 4. export every network to ONNX and run it in ONNX Runtime, in 32-bit floats and in 8-bit integers;
-# 5. put five deployments of every network in one table and one figure, latency against MACs, and go
-#    back to the papers' claims with it.
-#
-# **About the measurements.** Training, quantizing, exporting and timing every network takes a while,
-# so, as in lesson 08, every measurement is stored the first time it is made (as JSON in
-# `~/.cache/smallnets-edu/deploy/`, or in `$SMALLNETS_CACHE/deploy/`), keyed by your machine, your
-# library versions, the budget and the data. Run the notebook again and the results appear at once.
-# At the `smoke` budget (what the tests run) the lesson deploys three of the seven networks at one
-# resolution and trains each on one batch: the code runs, the accuracies mean nothing. At `laptop` all
-# seven are deployed and timed at three resolutions, with sizes and times worth reading; the accuracies
-# need a longer training (section 3 says more).
+# **About the measurements.** As in lesson 08, every measurement is stored the first time it is made,
+# keyed by your machine, your library versions, the budget and the data: run the notebook again and the
+# results appear at once. At the `smoke` budget (what the tests run) the lesson deploys three of the
+# seven networks at one resolution and trains each on one batch: the code runs, the accuracies mean
+# nothing. At `laptop` all seven are deployed and timed at three resolutions, with sizes and times worth
+# reading; the accuracies need a longer training (section 3 says more).
 
 # %%
 import math
@@ -172,7 +174,15 @@ fig.tight_layout()
 # Quantization and export need the network as a **graph** of operations, not as Python code. PyTorch
 # gets the graph by *tracing*: it runs `forward` with symbolic tensors and records each operation.
 # An `if` on a tensor's shape or values cannot be recorded, because a symbolic tensor has no value to
-# test. Let us try it on a course network:
+# test. Two places of the course do that: the input check at the start of every network's `forward`,
+# and ShuffleNet's channel shuffle. `deploy.traceable(model)` makes a copy without them that traces,
+# computes the same outputs, and lets all seven networks of the course quantize and export (section 4
+# checks the export for every network the budget deploys; the tests check all seven).
+
+# %% [markdown] {"jp-MarkdownHeadingCollapsed": true, "tags": ["optional"]}
+# ### Deep dive (optional): what stops the tracer, and the traceable copy
+#
+# The tracer fails on a course network, and the copy that it can read.
 
 # %%
 net = models.build("shufflenet_v1", num_classes=10, variant="cifar").eval()
@@ -218,10 +228,6 @@ try:
     deploy.quantize(Moody(), torch.randn(4, 3, 32, 32), name="moody")
 except ValueError as error:
     print("ValueError:", textwrap.fill(str(error), 100))
-
-# %% [markdown]
-# With that copy, all seven networks of the course trace, quantize and export (section 4 checks the
-# export for every network the budget deploys; the tests check all seven).
 
 # %% [markdown]
 # ## 3. Eight bits
@@ -320,7 +326,11 @@ table(
 #   CIFAR-10 on disk with a long run, gives numbers to compare. On trained ImageNet networks, Krishnamoorthi (2018) found
 #   post-training quantization with per-channel weight scales within a few points of float, and
 #   per-tensor weights much worse for the MobileNets, whose depthwise layers are the reason.
-#
+
+# %% [markdown] {"jp-MarkdownHeadingCollapsed": true, "tags": ["optional"]}
+# ### Deep dive (optional): where per-tensor scales hurt, layer kind by layer kind
+
+# %% [markdown]
 # Where does per-tensor quantization hurt? For each layer kind of the (folded) trained networks: the
 # error of rounding the weights to 8 bits, $\lVert w - q(w) \rVert / \lVert w \rVert$, per tensor and per
 # channel, and the **spread**, the largest channel's largest weight over the median channel's.
@@ -409,8 +419,15 @@ deployed.plot()
 # %% [markdown]
 # ## 5. Back to the papers
 #
-# ### SqueezeNet's 0.66 MB
-#
+# Three of the course's papers made claims about deployment. SqueezeNet's "less than 0.5 MB" is a
+# stored size, and its table is reconciled in the deep dive below: plain 8-bit quantization gives a
+# quarter of the 32-bit file, and the paper's smallest sizes need Deep Compression's pruning and
+# entropy coding as well (lesson 02).
+
+# %% [markdown] {"jp-MarkdownHeadingCollapsed": true, "tags": ["optional"]}
+# ### Deep dive (optional): SqueezeNet's 0.66 MB
+
+# %% [markdown]
 # SqueezeNet's abstract: "50x fewer parameters" than AlexNet and, with Deep Compression, a model of less
 # than 0.5 MB. Its Table 2 gives 4.8 MB in 32-bit floats, 0.66 MB with 33% of the weights kept at
 # 8 bits, 0.47 MB at 6 bits. Our SqueezeNet 1.0 (ImageNet, 1000 classes), as files:
@@ -441,7 +458,8 @@ table(
 # decoded back to dense weights before it runs: Deep Compression shrinks the *download*, int8 shrinks
 # the *memory and the arithmetic*. Our compressed sizes come from untrained weights and no retraining,
 # so they only show the orders of magnitude.
-#
+
+# %% [markdown]
 # ### MobileNetV2 and 8 bits
 #
 # MobileNetV2 uses ReLU6 "because of its robustness when used with low-precision computation"
@@ -548,12 +566,16 @@ widgets.Explorer(
     height="300px",
 )
 
-# %% [markdown]
-# ## 7. Measuring again
+# %% [markdown] {"jp-MarkdownHeadingCollapsed": true, "tags": ["optional"]}
+# ## Deep dive (optional): measuring again
 #
-# As in lesson 08, results are measured again by themselves when their key changes (another machine,
-# library version, number of threads, budget or dataset). To measure anyway, after closing the programs
-# that compete for your CPU:
+# Where the measurements are kept, and how to make them again.
+
+# %% [markdown]
+# Results live in the cache folder printed below (`~/.cache/smallnets-edu/deploy/`, or
+# `$SMALLNETS_CACHE/deploy/` if you set that variable), as JSON files. As in lesson 08, they are
+# measured again by themselves when their key changes (another machine, library version, number of
+# threads, budget or dataset). To measure anyway, after closing the programs that compete for your CPU:
 #
 # ```python
 # deployed = study.run(dataset=dataset, budget=budget.current(), refresh=True)

@@ -7,8 +7,9 @@ from pathlib import Path
 
 import jupytext
 import nbformat
+import pytest
 
-from smallnets_edu import lesson_sections
+from smallnets_edu import lesson_sections, pairing
 
 BOOK_BUILD = Path(__file__).resolve().parent.parent / "book" / "build.py"
 
@@ -75,3 +76,8 @@ def test_the_website_folds_the_deep_dive_and_nothing_else():
     assert folded == [3, 6]
     assert nb.cells[4].source.startswith(f'<details class="{build.DEEP_DIVE_CLASS}">')
     assert nb.cells[2].source.startswith("## Deep dive") and nb.cells[7].source.startswith("## Back")
+
+
+@pytest.mark.parametrize("lesson", pairing.lessons(), ids=lambda p: p.stem)
+def test_every_lesson_keeps_its_main_path_short(lesson):
+    assert lesson_sections.problems(jupytext.read(lesson).cells) == []
