@@ -9,12 +9,13 @@ TEST_ENV := SMALLNETS_BUDGET=smoke PYTHONHASHSEED=0 OMP_NUM_THREADS=1
 # Two workers, one thread each; nbval needs each notebook's cells kept on one worker (loadscope).
 PYTEST_PAR := -n 2 --dist loadscope
 
-.PHONY: install lab test lint unit nbval notebooks pair bench book student clean help
+.PHONY: install lab test lint unit nbval notebooks reference pair bench book student clean help
 
 help:
 	@echo "make lab        install (first time) and open the course in JupyterLab"
 	@echo "make test       install (first time) and run every test"
 	@echo "make notebooks  re-execute all notebooks at the smoke budget and apply the output policy"
+	@echo "make reference  run every notebook at the laptop budget and store its results and times"
 	@echo "make pair       rewrite notebooks/ from lessons/ (keeping outputs)"
 	@echo "make bench      measure latency and training speed of every model (writes benchmarks/results/)"
 
@@ -52,6 +53,13 @@ test: install lint
 
 notebooks: install
 	$(TEST_ENV) $(BIN)/python -m smallnets_edu notebooks --execute
+
+# The stored results: every notebook run at the laptop budget on two threads, outputs kept with their
+# provenance, each lesson's time recorded; where a CUDA GPU is present, the gpu budget's times too.
+reference: install
+	SMALLNETS_BUDGET=laptop OMP_NUM_THREADS=2 $(BIN)/python -m smallnets_edu notebooks --reference
+	@if $(BIN)/python -c "import torch, sys; sys.exit(not torch.cuda.is_available())"; then \
+		SMALLNETS_BUDGET=gpu $(BIN)/python -m smallnets_edu notebooks --execute; fi
 
 pair: install
 	$(BIN)/python -m smallnets_edu notebooks

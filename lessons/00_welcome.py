@@ -84,9 +84,10 @@
 # your machine, so it differs from the one stored with the course.)
 
 # %% tags=["nbval-ignore-output"]
-from smallnets_edu import env
+from smallnets_edu import env, reference
 
 env.check()
+print(reference.banner("00"))
 
 # %% [markdown]
 # Now check that sliders work. Drag the slider below: the line under it should show the square of the

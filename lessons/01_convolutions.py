@@ -40,7 +40,7 @@
 # %%
 import torch
 
-from smallnets_edu import blocks, cost, diagrams
+from smallnets_edu import blocks, cost, diagrams, reference
 from smallnets_edu.exercises import lesson01
 
 M, N, Dk, Df = 32, 64, 3, 28  # the layer we cost in every section
@@ -55,6 +55,9 @@ def compare(formula_macs, formula_params, layer, in_channels=M):
     assert formula_params == weights
     return formula_macs, counted
 
+
+# %% tags=["nbval-ignore-output"]
+print(reference.banner("01"))
 
 # %% [markdown]
 # Two notes on `compare`. PyTorch's parameter count here leaves out BatchNorm's scale and shift, because

@@ -42,11 +42,12 @@ import numpy as np
 import torch
 from torch import nn
 
-from smallnets_edu import blocks, budget, cost, diagrams, models, paper_figures, plots, widgets
+from smallnets_edu import blocks, budget, cost, diagrams, models, paper_figures, plots, reference, widgets
 from smallnets_edu.display import diff, table
 from smallnets_edu.models import shufflenet_v1 as sn
 
-print(f"budget: {budget.current().name} (each training below reads the budget in force when it runs)")
+# %% tags=["nbval-ignore-output"]
+print(reference.banner("04"))
 
 # %% [markdown]
 # ## 1. Grouped convolution: $g$ times cheaper

@@ -46,7 +46,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from smallnets_edu import blocks, budget, cost, diagrams, models, paper_figures, plots, widgets
+from smallnets_edu import blocks, budget, cost, diagrams, models, paper_figures, plots, reference, widgets
 from smallnets_edu.display import table
 from smallnets_edu.models import effnet
 
@@ -56,7 +56,9 @@ def shape(t):
     return "×".join(map(str, tuple(t)[-3:]))
 
 
-print(f"budget: {budget.current().name} (each training below reads the budget in force when it runs)")
+
+# %% tags=["nbval-ignore-output"]
+print(reference.banner("06"))
 
 # %% [markdown]
 # ## 1. Spatially separable convolutions: $k^2$ becomes $2k$

@@ -44,7 +44,7 @@ import functools
 import numpy as np
 import torch
 
-from smallnets_edu import budget, cost, models, paper_figures, plots, widgets
+from smallnets_edu import budget, cost, models, paper_figures, plots, reference, widgets
 from smallnets_edu.display import diff, table
 from smallnets_edu.models import fd_mobilenet, mobilenet_v1
 
@@ -73,7 +73,9 @@ def side(row):
 
 NAMES = {"mobilenet_v1": "MobileNet", "fd_mobilenet": "FD-MobileNet"}
 COLOURS = {name: plots.FAMILY_COLOURS[name] for name in NAMES}
-print(f"budget: {budget.current().name} (each training below reads the budget in force when it runs)")
+
+# %% tags=["nbval-ignore-output"]
+print(reference.banner("07"))
 
 # %% [markdown]
 # ## 1. The same blocks, another schedule

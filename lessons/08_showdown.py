@@ -45,10 +45,11 @@
 # %%
 import functools
 
-from smallnets_edu import budget, cost, models, paper_figures, plots, showdown, widgets
+from smallnets_edu import budget, cost, models, paper_figures, plots, reference, showdown, widgets
 from smallnets_edu.display import diff, table
 
-print(f"budget: {budget.current().name} (each training below reads the budget in force when it runs)")
+# %% tags=["nbval-ignore-output"]
+print(reference.banner("08"))
 
 # %% [markdown]
 # ## 1. The contestants

@@ -51,13 +51,15 @@ import textwrap
 import torch
 from torch import nn
 
-from smallnets_edu import budget, cost, deploy, models, plots, widgets
+from smallnets_edu import budget, cost, deploy, models, plots, reference, widgets
 from smallnets_edu.blocks import ConvBNAct
 from smallnets_edu.deploy import study
 from smallnets_edu.display import table
 
-print(f"budget: {budget.current().name} (each step below reads the budget in force when it runs)")
 print(f"networks deployed at this budget: {', '.join(study.networks(budget.current()))}")
+
+# %% tags=["nbval-ignore-output"]
+print(reference.banner("09"))
 
 # %% [markdown]
 # ## 1. Folding BatchNorm

@@ -31,6 +31,7 @@ class Budget:
     warmup_epochs: float
     label_smoothing: float
     bench_seconds: float  # how long a latency measurement may take
+    short: bool  # trains for accuracy per second: networks' ``short_budget`` recipe defaults apply
 
     def with_(self, **changes) -> Budget:
         """A copy with some fields changed (``budget.with_(epochs=3)``)."""
@@ -40,13 +41,15 @@ class Budget:
 # One row per budget, as the README's table reads. ``gpu``: the whole training set for 30 epochs, a few
 # minutes per network of the course at CIFAR size on one datacenter GPU; its batch and rate double
 # together (linear scaling, Goyal et al. 2017). ``full``: the papers' kind of recipe, 200 epochs.
+# ``short`` budgets let a network that learns slowly but runs fast ask for more epochs and lighter
+# augmentation (the published SqueezeNets: ``models.squeezenet.published_recipe``).
 _FIELDS = [f.name for f in fields(Budget)][1:]  # all but the name, in the order of the columns below
 _ROWS = [
-    # name       epochs  train    test   batch  lr    decay  warm-up  smoothing  timing (s)
-    ("smoke",    1,      512,     256,   64,    0.05, 5e-4,  0.0,     0.1,       0.05),
-    ("laptop",   5,      10_000,  2_000, 128,   0.1,  5e-4,  0.5,     0.1,       0.5),
-    ("gpu",      30,     None,    None,  256,   0.2,  5e-4,  1.0,     0.1,       1.0),
-    ("full",     200,    None,    None,  128,   0.1,  5e-4,  2.0,     0.1,       2.0),
+    # name       epochs  train    test   batch  lr    decay  warm-up  smoothing  timing (s)  short
+    ("smoke",    1,      512,     256,   64,    0.05, 5e-4,  0.0,     0.1,       0.05,       True),
+    ("laptop",   5,      10_000,  2_000, 128,   0.1,  5e-4,  0.5,     0.1,       0.5,        True),
+    ("gpu",      30,     None,    None,  256,   0.2,  5e-4,  1.0,     0.1,       1.0,        False),
+    ("full",     200,    None,    None,  128,   0.1,  5e-4,  2.0,     0.1,       2.0,        False),
 ]  # fmt: skip
 BUDGETS: dict[str, Budget] = {
     name: Budget(name, **dict(zip(_FIELDS, values, strict=True))) for name, *values in _ROWS

@@ -1,4 +1,4 @@
-"""Keeping lessons and notebooks in step: pairing, execution and the output policy.
+"""Keeping lessons and notebooks in step: pairing, execution, the output policy and the reference run.
 
 Lessons are written as jupytext percent scripts in ``lessons/``; learners open the paired notebooks
 in ``notebooks/``. The output policy:
@@ -6,18 +6,23 @@ in ``notebooks/``. The output policy:
 - cells whose output is deterministic (tables, shapes, diagrams) keep it, so the course reads well
   on a code host and nbval compares it strictly;
 - cells whose output depends on time, hardware, randomness or data availability (training,
-  latency) carry the tag ``nbval-ignore-output`` and are committed without output.
+  latency, profiles) carry the tag ``nbval-ignore-output`` and keep the outputs of the **reference
+  run** (``--reference``, ``make reference``): the notebooks run at the ``laptop`` budget, each such
+  cell closing with one line that says where its numbers come from (:func:`reference.provenance`).
 
 ``python -m smallnets_edu notebooks`` re-pairs every notebook from its lesson (keeping outputs);
-``--execute`` also runs them at the current budget (``make notebooks`` uses ``smoke``) and applies
-the policy; ``--check`` only reports drift.
+``--execute`` also runs them at the current budget (``make notebooks`` uses ``smoke``) and refreshes
+the deterministic outputs only, keeping the reference outputs of the varying cells; ``--reference``
+runs them and stores every output, and each lesson's time; ``--check`` only reports drift.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
+import time
 from pathlib import Path
 
 VARIES_TAG = "nbval-ignore-output"
@@ -80,26 +85,66 @@ def pair(lesson: Path) -> Path:
     return notebook
 
 
-def apply_output_policy(nb) -> int:
-    """Clear the outputs of cells tagged as varying; returns how many were cleared.
+def varies(cell) -> bool:
+    return cell.cell_type == "code" and VARIES_TAG in cell.metadata.get("tags", [])
 
-    Every cell also loses its execution timestamps, which would change the file on every run.
+
+def apply_output_policy(nb, reference_outputs: dict[str, list] | None = None) -> int:
+    """Give every varying cell the reference run's outputs (none if it has none); returns how many.
+
+    ``reference_outputs`` maps a cell's source to its stored outputs. Every cell also loses its
+    execution timestamps, which would change the file on every run.
     """
-    cleared = 0
+    reference_outputs = reference_outputs or {}
+    replaced = 0
     for cell in nb.cells:
         cell.metadata.pop("execution", None)
-        if cell.cell_type == "code" and VARIES_TAG in cell.metadata.get("tags", []):
-            cell.outputs, cell.execution_count = [], None
-            cleared += 1
-    return cleared
+        if varies(cell):
+            cell.outputs, cell.execution_count = reference_outputs.get(cell.source, []), None
+            replaced += 1
+    return replaced
 
 
-def execute(notebook: Path, timeout: int = 900) -> None:
-    """Run a notebook top to bottom (in its folder) and save it with the output policy applied."""
+def reference_outputs(nb) -> dict[str, list]:
+    """The stored outputs of a notebook's varying cells, by source."""
+    return {cell.source: cell.outputs for cell in nb.cells if varies(cell) and cell.get("outputs")}
+
+
+def dataset_used(nb) -> str:
+    """Which data a run trained on: the offline stand-in if a cell showed the fallback notice."""
+    text = json.dumps([cell.get("outputs", []) for cell in nb.cells])
+    if "Using the offline dataset" in text or "uses the offline 'shapes' dataset" in text:
+        return "offline 'shapes' data (the real dataset was not on disk)"
+    return "the lesson's dataset as downloaded"
+
+
+def add_provenance(nb, line: str) -> int:
+    """Close every varying cell that printed something with ``line``; returns how many."""
+    import nbformat
+
+    marked = 0
+    for cell in nb.cells:
+        if varies(cell) and cell.outputs:
+            cell.outputs.append(nbformat.v4.new_output("stream", name="stdout", text=line + "\n"))
+            marked += 1
+    return marked
+
+
+def execute(notebook: Path, timeout: int = 1800, reference: bool = False) -> float:
+    """Run a notebook top to bottom (in its folder), save it, and return the seconds it took.
+
+    Without ``reference`` the varying cells keep the reference outputs already stored; with it they
+    keep this run's outputs, each with its provenance line. Either way the lesson's time at the budget
+    in force is recorded (:func:`reference.record_time`).
+    """
     import jupytext
     from nbclient import NotebookClient
 
+    from . import budget
+    from . import reference as reference_run
+
     nb = jupytext.read(notebook)
+    stored = reference_outputs(nb)
     client = NotebookClient(
         nb,
         timeout=timeout,
@@ -107,9 +152,21 @@ def execute(notebook: Path, timeout: int = 900) -> None:
         resources={"metadata": {"path": str(notebook.parent)}},
         store_widget_state=True,
     )
+    start = time.perf_counter()
     client.execute()
-    apply_output_policy(nb)
+    seconds = time.perf_counter() - start
+    name = budget.current().name
+    reference_run.record_time(notebook.stem[:2], name, seconds)
+    if reference:
+        for cell in nb.cells:
+            cell.metadata.pop("execution", None)
+            if varies(cell):
+                cell.execution_count = None
+        add_provenance(nb, reference_run.provenance(name, dataset_used(nb)))
+    else:
+        apply_output_policy(nb, stored)
     jupytext.write(nb, notebook, fmt="ipynb")
+    return seconds
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -118,6 +175,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("names", nargs="*", help="lesson names or numbers (default: all)")
     parser.add_argument("--execute", action="store_true", help="also run the notebooks and apply the policy")
+    parser.add_argument(
+        "--reference",
+        action="store_true",
+        help="run the notebooks and keep every output, with its provenance and the lesson's time",
+    )
     parser.add_argument("--check", action="store_true", help="only report lessons and notebooks that drifted")
     args = parser.parse_args(argv)
     if not LESSONS.is_dir():
@@ -142,12 +204,13 @@ def main(argv: list[str] | None = None) -> int:
     for lesson in chosen:
         notebook = pair(lesson)
         print(f"paired   {lesson.relative_to(ROOT)} -> {notebook.relative_to(ROOT)}")
-        if args.execute:
+        if args.execute or args.reference:
             print(
                 f"running  {notebook.name} at budget {os.environ.get('SMALLNETS_BUDGET', 'default')}",
                 flush=True,
             )
-            execute(notebook)
+            seconds = execute(notebook, reference=args.reference)
+            print(f"ran      {notebook.name} in {seconds:.0f} s", flush=True)
     return 0
 
 

@@ -3,7 +3,7 @@
 import jupytext
 import pytest
 
-from smallnets_edu import pairing
+from smallnets_edu import pairing, reference
 
 
 def test_there_are_lessons():
@@ -37,20 +37,42 @@ def test_drift_is_detected_and_names_the_fix(tmp_path, monkeypatch):
     assert len(problems) == 1 and "differs" in problems[0] and pairing.FIX_COMMAND in problems[0]
 
 
-def test_output_policy_clears_only_tagged_cells():
+def test_output_policy_keeps_reference_outputs_of_tagged_cells_only():
     import nbformat
 
     nb = nbformat.v4.new_notebook()
     keep = nbformat.v4.new_code_cell(
         "1", outputs=[nbformat.v4.new_output("execute_result", {"text/plain": "1"})]
     )
-    drop = nbformat.v4.new_code_cell("t", outputs=[nbformat.v4.new_output("stream", text="3.2 s")])
-    drop.metadata["tags"] = [pairing.VARIES_TAG]
+    timed = nbformat.v4.new_code_cell("t", outputs=[nbformat.v4.new_output("stream", text="3.2 s")])
+    fresh = nbformat.v4.new_code_cell("u", outputs=[nbformat.v4.new_output("stream", text="9.9 s")])
+    for cell in (timed, fresh):
+        cell.metadata["tags"] = [pairing.VARIES_TAG]
     keep.metadata["execution"] = {"iopub.status.idle": "2026-01-01T00:00:00Z"}
-    nb.cells = [keep, drop]
-    assert pairing.apply_output_policy(nb) == 1
-    assert keep.outputs and not drop.outputs
+    nb.cells = [keep, timed, fresh]
+    stored = [nbformat.v4.new_output("stream", text="1.0 s (reference)")]
+    assert pairing.apply_output_policy(nb, {"t": stored}) == 2
+    assert keep.outputs[0]["data"]["text/plain"] == "1"
+    assert timed.outputs == stored  # the reference run's output, not this run's
+    assert fresh.outputs == []  # never run at the reference budget: nothing stored
     assert "execution" not in keep.metadata  # timestamps would change the file on every run
+
+
+def test_provenance_closes_every_varying_cell_with_output():
+    import nbformat
+
+    nb = nbformat.v4.new_notebook()
+    shown = nbformat.v4.new_code_cell("t", outputs=[nbformat.v4.new_output("stream", text="3.2 s")])
+    silent = nbformat.v4.new_code_cell("x = 1")
+    plain = nbformat.v4.new_code_cell("1", outputs=[nbformat.v4.new_output("stream", text="1")])
+    for cell in (shown, silent):
+        cell.metadata["tags"] = [pairing.VARIES_TAG]
+    nb.cells = [shown, silent, plain]
+    line = reference.provenance("laptop", pairing.dataset_used(nb))
+    assert pairing.add_provenance(nb, line) == 1
+    assert shown.outputs[-1]["text"] == line + "\n"
+    assert not silent.outputs and len(plain.outputs) == 1
+    assert "laptop budget" in line and "torch" in line and "lesson's dataset" in line
 
 
 @pytest.mark.parametrize("notebook", sorted(pairing.NOTEBOOKS.glob("*.ipynb")), ids=lambda p: p.stem)
@@ -63,14 +85,16 @@ def test_notebooks_carry_no_execution_timestamps(notebook):
 
 
 @pytest.mark.parametrize("lesson", pairing.lessons(), ids=lambda p: p.stem)
-def test_varying_cells_are_committed_without_output(lesson):
+def test_stored_results_say_where_they_come_from(lesson):
     notebook = pairing.notebook_for(lesson)
     if not notebook.exists():
         pytest.skip("no notebook yet (reported by the pairing test)")
     for cell in jupytext.read(notebook).cells:
-        if pairing.VARIES_TAG in cell.metadata.get("tags", []):
-            assert not cell.get("outputs"), (
-                f"{notebook.name}: a cell tagged {pairing.VARIES_TAG} kept its output"
+        if pairing.varies(cell) and cell.get("outputs"):
+            last = cell.outputs[-1]
+            assert last.get("text", "").startswith("[reference run: "), (
+                f"{notebook.name}: a cell tagged {pairing.VARIES_TAG} stores output without its "
+                f"provenance line; run `make reference`"
             )
 
 

@@ -162,7 +162,11 @@ def test_adamw_is_a_choice_with_its_own_rate_and_decoupled_decay(ds):
 def test_networks_without_shortcuts_ask_fit_for_adamw_and_the_others_do_not():
     for classes in (10, 100, 200):
         model = models.build("squeezenet1_0", num_classes=classes, width_mult=0.25, variant="cifar")
-        assert model.recipe_defaults == {"optimizer": "adamw", "lr_scale": 0.1}
+        assert model.recipe_defaults == {
+            "optimizer": "adamw",
+            "lr_scale": 0.1,
+            "short_budget": {"epochs_scale": 3, "augment": False},
+        }
     with_bn = models.build("squeezenet1_1", num_classes=10, variant="cifar", batch_norm=True)
     assert with_bn.recipe_defaults == {}
     for name in ("mobilenet_v1", "fd_mobilenet", "effnet"):
@@ -182,6 +186,29 @@ def test_networks_without_shortcuts_ask_fit_for_adamw_and_the_others_do_not():
     assert hist.config["lr"] == pytest.approx(smoke.lr * 16 / smoke.batch_size * 0.1)
     hist = train.fit(model, ds, budget="smoke", epochs=1, batch_size=16, progress=False, lr=0.01)
     assert (hist.config["optimizer"], hist.config["lr"]) == ("adamw", 0.01)
+
+
+def test_short_budgets_apply_a_networks_short_budget_defaults_only():
+    """The published SqueezeNets train 3x the epochs without augmentation at smoke and laptop only."""
+    net = models.build("squeezenet1_1", num_classes=10, width_mult=0.25, variant="cifar")
+    defaults = net.recipe_defaults
+    for name in ("smoke", "laptop", "gpu", "full"):
+        b = budget.get(name)
+        settings = train.Settings.resolve(b, None, {}, defaults)
+        assert b.short == (name in ("smoke", "laptop"))
+        assert settings.epochs == (3 * b.epochs if b.short else b.epochs)
+        assert settings.augment is (False if b.short else None)
+        assert (settings.optimizer, settings.lr) == ("adamw", pytest.approx(train.recipe.ADAMW_LR * 0.1))
+    # Explicit values and a resumed run's values win over the scaled defaults.
+    laptop = budget.get("laptop")
+    assert train.Settings.resolve(laptop, None, {"epochs": 2, "augment": True}, defaults).epochs == 2
+    assert train.Settings.resolve(laptop, {"epochs": 7}, {}, defaults).epochs == 7
+    assert train.Settings.resolve(laptop, None, {}, defaults).augment is False
+    with pytest.raises(ValueError, match="epochs_scale must be a number greater than 0"):
+        train.Settings.resolve(laptop, None, {}, {"epochs_scale": 0})
+    # Networks without such defaults get the budget's epochs everywhere.
+    plain = models.build("mobilenet_v2", num_classes=10, width_mult=0.25, variant="cifar").recipe_defaults
+    assert train.Settings.resolve(laptop, None, {}, plain).epochs == laptop.epochs
 
 
 def lrs(schedule: str, total: int, warmup: int, peak: float = 1.0) -> list[float]:

@@ -245,7 +245,7 @@ class SmallNet(nn.Module):
         self.features = features
         self.classifier = classifier
         self.min_resolution = min_resolution
-        self.recipe_defaults: dict[str, float | str] = {}
+        self.recipe_defaults: dict[str, Any] = {}
 
     def check_input(self, x: torch.Tensor) -> None:
         if x.dim() != 4:

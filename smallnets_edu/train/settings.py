@@ -38,7 +38,11 @@ class Settings:
         model_defaults: dict[str, Any] | None = None,
     ) -> Settings:
         """Explicit values win, then the checkpoint being resumed, then the network's own defaults
-        (``model.recipe_defaults``), then the budget; every value checked."""
+        (``model.recipe_defaults``), then the budget; every value checked.
+
+        A network's defaults may scale the budget's rate (``lr_scale``) and epochs (``epochs_scale``),
+        and may hold a ``short_budget`` dict of defaults that apply only at the short budgets.
+        """
         s: dict[str, Any] = {
             "epochs": budget.epochs,
             "batch_size": budget.batch_size,
@@ -54,7 +58,12 @@ class Settings:
             "optimizer": "sgd",
         }
         defaults = dict(model_defaults or {})
+        short_budget = defaults.pop("short_budget", {})
+        if budget.short:
+            defaults.update(short_budget)
         lr_scale = number("lr_scale", defaults.pop("lr_scale", 1.0), 0.0, low_open=True)
+        epochs_scale = number("epochs_scale", defaults.pop("epochs_scale", 1.0), 0.0, low_open=True)
+        s["epochs"] = max(1, round(budget.epochs * epochs_scale))
         s.update({k: v for k, v in defaults.items() if k in s})
         s.update({k: saved[k] for k in s if saved and k in saved})
         s.update({k: v for k, v in explicit.items() if v is not None})
