@@ -798,14 +798,16 @@ dataset = data.for_lesson("cifar10")
 dataset
 
 # %% [markdown]
-# SqueezeNet as published barely trains here (a deep dive at the end of this section says why), so we train
-# the network the CIFAR versions of SqueezeNet use: **BatchNorm after every convolution, and no ReLU
-# after conv10**. The package builds it when asked, `models.build(..., batch_norm=True)`; the default
-# stays the paper's. Set `PAPER_NETWORK = True` to train the network exactly as the paper built it.
+# SqueezeNet as published learns slowly: without BatchNorm it needs many more steps than the later
+# networks (a deep dive at the end of this section says why), so at the short budgets `fit` gives it
+# three times the epochs. To keep this section short we train the network the CIFAR versions of
+# SqueezeNet use: **BatchNorm after every convolution, and no ReLU after conv10**. The package builds it
+# when asked, `models.build(..., batch_norm=True)`; the default stays the paper's. Set
+# `PAPER_NETWORK = True` to train the network exactly as the paper built it (three times as long).
 
 # %%
 MODEL = "squeezenet1_1"
-PAPER_NETWORK = False  # True: train SqueezeNet as published (expect a long plateau near 2.303)
+PAPER_NETWORK = False  # True: train SqueezeNet as published (3x the epochs; slower to start)
 
 torch.manual_seed(0)
 published = cost.count_params(models.build(MODEL, variant="cifar", num_classes=dataset.num_classes))
@@ -936,8 +938,13 @@ table(["cifar variant, 10 classes", "parameters", "MACs at 32x32", "size at 32 b
 # BatchNorm networks get** (`models.squeezenet.published_recipe`; it changes the training, not the
 # network). AdamW sizes every weight's step by that weight's own gradients, so the body learns however
 # small its gradients are, and at that rate the class scores stay alive (at twice the rate they died).
-# With it the network leaves chance within the `laptop` budget, slowly: see the README's table of every
-# network at that budget. The CIFAR versions of SqueezeNet in common use, such as
+# One more change makes it learn within the `laptop` budget. After the budget's 5 epochs its training loss
+# is still far above what label smoothing allows: it **underfits**, so random crops and flips, which
+# fight overfitting, only slow it down. At the short budgets it therefore trains **three times the
+# epochs on the plain images** (`models.squeezenet.SHORT_BUDGET_RECIPE`), and since its images cost a
+# third (1.0) to a fifth (1.1) of MobileNetV2's, its run still ends no later. Measured at the `laptop`
+# budget over three seeds: SqueezeNet 1.1 70.8 ± 1.4%, 1.0 81.9 ± 1.5% (5 epochs with augmentation: 33% and 42%).
+# The CIFAR versions of SqueezeNet in common use, such as
 # [weiaicunzai/pytorch-cifar100](https://github.com/weiaicunzai/pytorch-cifar100) whose layout our
 # `cifar` variant follows, take the other way out: BatchNorm after every convolution, and no ReLU
 # after conv10, the network this section trains.
