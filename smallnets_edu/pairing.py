@@ -25,11 +25,14 @@ import sys
 import time
 from pathlib import Path
 
+from . import reference as reference_run
+
 VARIES_TAG = "nbval-ignore-output"
 ROOT = Path(__file__).resolve().parent.parent
 LESSONS = ROOT / "lessons"
 NOTEBOOKS = ROOT / "notebooks"
 FIX_COMMAND = "make pair"
+GUIDE = ROOT / "docs" / "teachers.md"
 
 
 def lessons() -> list[Path]:
@@ -141,7 +144,6 @@ def execute(notebook: Path, timeout: int = 1800, reference: bool = False) -> flo
     from nbclient import NotebookClient
 
     from . import budget
-    from . import reference as reference_run
 
     nb = jupytext.read(notebook)
     stored = reference_outputs(nb)
@@ -201,6 +203,7 @@ def main(argv: list[str] | None = None) -> int:
     if not chosen:
         print(f"no lesson matches {args.names}; lessons are: {[p.stem for p in lessons()]}", file=sys.stderr)
         return 2
+    failed: list[str] = []
     for lesson in chosen:
         notebook = pair(lesson)
         print(f"paired   {lesson.relative_to(ROOT)} -> {notebook.relative_to(ROOT)}")
@@ -209,8 +212,18 @@ def main(argv: list[str] | None = None) -> int:
                 f"running  {notebook.name} at budget {os.environ.get('SMALLNETS_BUDGET', 'default')}",
                 flush=True,
             )
-            seconds = execute(notebook, reference=args.reference)
+            try:
+                seconds = execute(notebook, reference=args.reference)
+            except Exception as error:  # one broken notebook must not stop the others
+                failed.append(notebook.name)
+                print(f"FAILED   {notebook.name}: {str(error).strip().splitlines()[-1]}", flush=True)
+                continue
             print(f"ran      {notebook.name} in {seconds:.0f} s", flush=True)
+    if (args.execute or args.reference) and reference_run.update_guide(GUIDE, lessons()):
+        print(f"updated  the lesson times in {GUIDE.relative_to(ROOT)}")
+    if failed:
+        print(f"{len(failed)} notebook(s) failed and were left as they were: {', '.join(failed)}")
+        return 1
     return 0
 
 

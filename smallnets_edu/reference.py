@@ -186,3 +186,32 @@ def machines(budgets: tuple[str, ...] = ("smoke", "laptop", "gpu")) -> dict[str,
         for b, record in per_budget.items():
             found.setdefault(b, set()).add(f"{record['machine']}, {record['threads']} threads")
     return found
+
+
+GUIDE_START = "<!-- lesson times: make reference writes this table -->"
+GUIDE_END = "<!-- end of lesson times -->"
+
+
+def lesson_names(lessons: list[Path]) -> dict[str, str]:
+    """``{"03": "MobileNet"}``: each lesson's number and the title of its first heading, to the colon."""
+    names = {}
+    for lesson in lessons:
+        heading = next((ln for ln in lesson.read_text().splitlines() if ln.startswith("# # ")), lesson.stem)
+        title = heading.removeprefix("# # ").split("·", 1)[-1].split(":", 1)[0].strip()
+        names[lesson.stem[:2]] = title
+    return names
+
+
+def guide_block(lessons: list[Path]) -> str:
+    """The teacher guide's block of lesson times, between its two markers."""
+    return f"{GUIDE_START}\n{times_table(lesson_names(lessons))}\n{GUIDE_END}"
+
+
+def update_guide(guide: Path, lessons: list[Path]) -> bool:
+    """Rewrite the block of lesson times in ``guide``; False if the guide has no such block."""
+    text = guide.read_text()
+    start, end = text.find(GUIDE_START), text.find(GUIDE_END)
+    if start < 0 or end < start:
+        return False
+    guide.write_text(text[:start] + guide_block(lessons) + text[end + len(GUIDE_END) :])
+    return True
