@@ -87,6 +87,8 @@
 from smallnets_edu import env, reference
 
 env.check()
+
+# %% tags=["nbval-ignore-output"]
 print(reference.banner("00"))
 
 # %% [markdown]

@@ -798,12 +798,10 @@ dataset = data.for_lesson("cifar10")
 dataset
 
 # %% [markdown]
-# SqueezeNet as published learns slowly: without BatchNorm it needs many more steps than the later
-# networks (a deep dive at the end of this section says why), so at the short budgets `fit` gives it
-# three times the epochs. To keep this section short we train the network the CIFAR versions of
-# SqueezeNet use: **BatchNorm after every convolution, and no ReLU after conv10**. The package builds it
-# when asked, `models.build(..., batch_norm=True)`; the default stays the paper's. Set
-# `PAPER_NETWORK = True` to train the network exactly as the paper built it (three times as long).
+# SqueezeNet as published learns slowly without BatchNorm (a deep dive at the end of this section says
+# why), so we train the CIFAR versions' network: **BatchNorm after every convolution, no ReLU after
+# conv10** (`models.build(..., batch_norm=True)`; the default stays the paper's). Set
+# `PAPER_NETWORK = True` to train the paper's network (`fit` gives it three times the epochs).
 
 # %%
 MODEL = "squeezenet1_1"
@@ -820,8 +818,8 @@ print("scale and shift per channel, less the biases the convolutions under it no
 print(cifar_net.features.fire2)
 
 # %% [markdown]
-# Now train it. The progress bar counts epochs; the learning curves show loss and accuracy on the training and the
-# test images after each (the stored copy of the course has no output here: it depends on your machine).
+# Now train it. The progress bar counts epochs; the learning curves show loss and accuracy on the training
+# and the test images after each (the stored copy shows the course's reference run, `laptop` budget).
 
 # %% tags=["nbval-ignore-output"]
 history = train.fit(cifar_net, dataset)

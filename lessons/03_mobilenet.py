@@ -580,8 +580,8 @@ print(
 # How much training happens depends on the budget (`SMALLNETS_BUDGET`): a few hundred images for one
 # epoch in the `smoke` budget the tests use, a few epochs on 10,000 images on a laptop, the full schedule
 # on a GPU. Without the CIFAR-10 files on disk, `data.for_lesson` falls back to the course's offline
-# "shapes" dataset and says so. At the `laptop` budget this section takes about 8 minutes on two CPU
-# cores: about 5 for the full-width network, 3 for the two thinner ones.
+# "shapes" dataset and says so. At the `laptop` budget this section takes most of the lesson's time (the
+# lesson's first cells print the whole lesson's, measured), the full-width network the larger part.
 
 # %% tags=["nbval-ignore-output"]
 from smallnets_edu import data, train
@@ -604,7 +604,8 @@ table(["CIFAR MobileNet", "parameters", "MACs at 32x32", "ImageNet network at 64
 
 # %% [markdown]
 # Now train the full-width network. The progress bar counts epochs; the learning curves show loss and
-# accuracy on the training and the test images after each (the stored copy has no output here).
+# accuracy on the training and the test images after each (the stored copy shows the reference run,
+# at the `laptop` budget; its last line says where the numbers come from).
 
 # %% tags=["nbval-ignore-output"]
 torch.manual_seed(0)

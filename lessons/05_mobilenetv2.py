@@ -804,8 +804,8 @@ fig.tight_layout()
 # the same data, order and schedule.
 #
 # A second training doubles the time of this section. On a CPU at the `laptop` budget it is switched
-# off so the lesson stays within about ten minutes; set `RUN_ABLATION = True` to run it (it takes as long
-# as the training above). At the `smoke` and `full` budgets it runs.
+# off, and the lesson's time is the one its first cells print; set `RUN_ABLATION = True` to run it (it
+# takes as long as the training above). At the `smoke` and `full` budgets it runs.
 
 # %% tags=["nbval-ignore-output"]
 RUN_ABLATION = budget.current().name != "laptop"

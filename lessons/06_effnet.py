@@ -584,8 +584,7 @@ table(["network", "params", "MACs", "peak act. KiB", "block 1 MACs", "block 2", 
 #   the "conv 1x2" part;
 # - go to 64x64: every convolution costs 4 times as much, the dense layer nothing more (the network
 #   average-pools its last map to 4x4 before the dense layer, so any input from 8x8 up runs);
-# - find by eye the width at which the MobileNet bar reaches the EffNet bar at width 1.0 (between 2.5
-#   and 3.5: the EffNet network costs as much as a MobileNet-block network about three times as wide).
+# - find by eye the width at which the MobileNet bar reaches the EffNet bar at width 1.0.
 
 # %%
 WIDTHS, RESOLUTIONS = [0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 2.5, 3.0, 3.5], [32, 64]
@@ -791,33 +790,20 @@ table(["", "paper", "ours (computed)", "note"], rows)
 # first-layer saving matches only with the port's choice. We do not quote the paper's accuracies; the
 # next section measures the course's own comparison instead.
 #
-# Section 5's count is not a contradiction of the paper, but it changes what the comparison means. The
-# paper's abstract says the block "significantly reduces the computational burden while surpassing the
-# current state-of-the-art". Against MobileNet and ShuffleNet blocks in this network, our count says the
-# EffNet network is not the cheaper one, so the reduction must be read against the paper's baseline CNN,
-# which the course does not build.
+# Section 5's count does not contradict the paper's claim that the block "significantly reduces the
+# computational burden", but against MobileNet and ShuffleNet blocks the EffNet network is not the
+# cheaper one: the reduction is against the paper's baseline CNN, which the course does not build.
 
 # %% [markdown]
 # ## 7. The paper's experiment, measured: three blocks on CIFAR-10, at equal cost
 #
-# The paper trains the network with each of the three blocks on CIFAR-10 (Krizhevsky 2009), SVHN and
-# GTSRB. We run the CIFAR-10 experiment: the `cifar` variant with EffNet (depth multiplier 2), MobileNet
-# and ShuffleNet blocks, each from the same seed, trained with the same recipe (`train.fit` at the
-# budget in force, `SMALLNETS_BUDGET`) on the same images in the same order (`seed=0`). Without the
-# CIFAR-10 files on disk, `data.for_lesson` falls back to the course's offline "shapes" dataset and says
-# so.
-#
-# Section 5 showed why the comparison must be made **at equal cost**: at the same width the EffNet
-# network spends several times the multiply-accumulates of the other two. So the MobileNet-block and
-# ShuffleNet-block networks are **widened until they cost what the EffNet network costs** (the smallest
-# width at which their MACs reach EffNet's, found by bisection; exercise 3 asks the same question in
-# steps of 0.25). The recipe is `fit`'s for networks without shortcuts, which this network asks for
-# whatever its block (`net.recipe_defaults`: AdamW): it ends in flatten and a dense layer over
-# 4 x 4 x 256 = 4,096 features, not in a global average pool, and with SGD at the course's usual rate
-# the MobileNet and ShuffleNet networks ended at chance in our trial runs.
-#
-# At the `laptop` budget this section takes most of the lesson's time (the first cell printed the whole
-# lesson's), about a third for each network.
+# The paper trains the network with each block on CIFAR-10 (Krizhevsky 2009), SVHN and GTSRB. We run
+# CIFAR-10 (or, without its files, the offline "shapes" set): EffNet (depth multiplier 2), MobileNet and
+# ShuffleNet blocks, from the same seed, with the same recipe (`train.fit`: AdamW, which this network
+# asks for whatever its block), on the same images in the same order. Section 5 showed that at equal
+# width the EffNet network costs several times the others, so we compare **at equal cost**: the other
+# two are widened (by bisection) until their MACs reach EffNet's. This section takes most of the
+# lesson's time (its first cells print the whole lesson's).
 
 # %% tags=["nbval-ignore-output"]
 from smallnets_edu import data, train
@@ -868,18 +854,13 @@ table(["network (width)", "params", "MACs", "final test accuracy", "best", "trai
 # %% [markdown]
 # **How to read this.** At the `smoke` budget (one epoch on 512 images) all three networks are still
 # guessing and any difference is noise. At the `laptop` budget (5 epochs on 10,000 images) they learn, but
-# a gap of a point or two between two single runs is within what another seed could change: one run per
-# network cannot decide which block is best, and this budget does not try to. To claim an effect, repeat
-# each run with a few seeds (change `seed=0`) and compare the spread. The cost column is what the
-# widening bought: the three networks now spend about the same multiply-accumulates, so the paper's
-# question, *which block gives the most accuracy for the computation?*, is at least asked fairly. Note
-# the parameters too: at equal MACs the widened networks hold more weights, and the training speed
-# column shows what each block's layers cost on this machine.
+# a gap of a point or two between single runs is within what another seed could change: one run per
+# network cannot rank the blocks; repeat each with a few seeds (change `seed=0`) and compare the spread.
+# The widening makes the paper's question, *which block gives the most accuracy per MAC?*, a fair one.
 #
-# To run the experiment properly, use the `gpu` budget (30 epochs on all 50,000 CIFAR-10 images; the
-# default on a machine with a CUDA GPU) or `full` (200 epochs, paper-like): start JupyterLab with
-# `SMALLNETS_BUDGET=full make lab`, or set `os.environ["SMALLNETS_BUDGET"] = "full"` at the top of this
-# notebook, and run this section again. Put the CIFAR-10 archive where the fallback notice says.
+# To run the experiment properly, use the `gpu` budget (30 epochs on all of CIFAR-10, the default with a
+# CUDA GPU) or `full` (200 epochs): `SMALLNETS_BUDGET=full make lab`, with the CIFAR-10 archive where
+# the fallback notice says, then run this section again.
 
 # %% [markdown] {"jp-MarkdownHeadingCollapsed": true, "tags": ["optional"]}
 # ### Deep dive (optional): the three networks' learning curves on one chart
@@ -913,9 +894,8 @@ fig
 #   paper's network the EffNet blocks need about 7.5 times the MACs of MobileNet blocks.
 # - The deep dives check the paper's open choices: its depth multiplier of 2 costs about 1.6 times the
 #   Keras port's 1, and its "about 30% cheaper first layer" holds only with the port's choice.
-# - The course quotes none of the paper's accuracies: the comparison in this lesson is measured, at your
-#   budget, with the MobileNet and ShuffleNet networks widened (about 2.9 and 3.1 times) to the EffNet
-#   network's cost; one run each cannot rank the blocks, several seeds can.
+# - The course quotes none of the paper's accuracies: it measures the blocks at equal cost (the others
+#   widened about 2.9 and 3.1 times); one run each cannot rank them, several seeds can.
 #
 # Next, lesson 07 meets FD-MobileNet, which takes the opposite view of early downsampling: shrink the
 # map fast, and spend the saved computation on more channels.

@@ -833,8 +833,8 @@ for label, (name, width, variant) in CANDIDATES.items():
 # %% [markdown]
 # ### The three runs
 #
-# At the `laptop` budget they take about 3 minutes on two CPU cores (the `tiny` FD-MobileNet was the
-# fastest in our runs, by about 10%); the `smoke` budget only proves that the code runs.
+# At the `laptop` budget they take most of the lesson's time (its first cells print the whole lesson's,
+# measured); the `smoke` budget only proves that the code runs.
 
 # %% tags=["nbval-ignore-output"]
 histories = {}

@@ -277,7 +277,7 @@ dataset
 # %% [markdown]
 # Training seven networks where other lessons train one to three takes time, so the showdown shortens
 # the budget's recipe on a CPU: at the `laptop` budget each network trains for 2 epochs on 4,096 images
-# (all seven in about 7 minutes on two cores); at `smoke`, one batch, which only proves that the code
+# (most of the lesson's time, which its first cells print); at `smoke`, one batch, which only proves that the code
 # runs. The `gpu` and `full` budgets (meant for a GPU) train exactly as the budget says. Each network
 # keeps the optimizer `fit` picks for it (`model.recipe_defaults`): SGD for the two with shortcuts,
 # AdamW for the five without, which SGD leaves far behind in a short run (the README's table says by

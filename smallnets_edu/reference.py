@@ -22,7 +22,8 @@ from pathlib import Path
 from . import budget as budget_mod
 
 TIMES_FILE = Path(__file__).with_name("lesson_times.json")
-PROBE_STEPS = 6
+PROBE_STEPS = 10
+PROBE_TRIES = 5
 
 
 def cpu_name() -> str:
@@ -48,10 +49,11 @@ def machine() -> str:
 
 
 def probe_seconds() -> float:
-    """Seconds this machine takes for a fixed piece of training work (the best of three tries).
+    """Seconds this machine takes for a fixed piece of training work (the best of five tries).
 
-    Six steps of a small convolutional network (three convolutions, batch 32, 32x32 inputs) on the CPU
-    with torch's current threads: a proxy for the lessons' work that runs in about a tenth of a second.
+    Ten steps of a small convolutional network (three convolutions, batch 32, 32x32 inputs) on the CPU
+    with torch's current threads: a proxy for the lessons' work. The best try is the machine's speed; the
+    others met interruptions (a single try varied by up to 2x on an idle 2-core machine).
     """
     import torch
     from torch import nn
@@ -72,7 +74,7 @@ def probe_seconds() -> float:
         x, y = torch.randn(32, 3, 32, 32), torch.randint(0, 10, (32,))
         optimizer = torch.optim.SGD(net.parameters(), lr=0.01)
         best = float("inf")
-        for _ in range(3):
+        for _ in range(PROBE_TRIES):
             start = time.perf_counter()
             for _ in range(PROBE_STEPS):
                 optimizer.zero_grad()
@@ -90,15 +92,20 @@ def load_times(path: Path | None = None) -> dict:
         return {"lessons": {}}
 
 
-def record_time(lesson: str, budget_name: str, seconds: float, path: Path | None = None) -> None:
-    """Store how long ``lesson`` took at ``budget_name`` on this machine (written atomically)."""
+def record_time(
+    lesson: str, budget_name: str, seconds: float, probe: float | None = None, path: Path | None = None
+) -> None:
+    """Store how long ``lesson`` took at ``budget_name`` on this machine (written atomically).
+
+    ``probe``: this machine's :func:`probe_seconds`, measured before the run (measured now if None).
+    """
     import torch
 
     path = path or TIMES_FILE
     times = load_times(path)
     times.setdefault("lessons", {}).setdefault(lesson, {})[budget_name] = {
         "seconds": round(seconds, 1),
-        "probe_seconds": round(probe_seconds(), 5),
+        "probe_seconds": round(probe_seconds() if probe is None else probe, 5),
         "threads": torch.get_num_threads(),
         "machine": machine(),
         "date": _dt.date.today().isoformat(),

@@ -89,6 +89,21 @@ def test_every_notebook_has_a_page_in_the_lesson_map(site):
         assert "<h1" in text and "cell_output" in text, f"{stem}: the page shows no stored outputs"
 
 
+def test_the_showdown_page_shows_the_reference_results(site):
+    """Lesson 08's page carries its stored findings: the Pareto figure and the per-operator table."""
+    html, _ = site
+    text = (html / "lessons" / "08_showdown.html").read_text(encoding="utf-8")
+    front = text.find("Pareto front, accuracy vs MACs:")
+    assert front >= 0, "the Pareto fronts of the reference run are not on the page: run `make reference`"
+    figure = text.find("<img", front)
+    assert 0 <= figure < text.find("cell_input", front), "the Pareto figure does not follow its fronts"
+    table = text.find("kind (1.0 MobileNet-224)")
+    assert table >= 0, "the per-operator table of the reference run is not on the page"
+    rows = text[table : table + 2000]
+    assert all(kind in rows for kind in ("pointwise 1x1", "depthwise", "GMAC/s"))
+    assert "[reference run: laptop budget" in text
+
+
 @pytest.mark.slow
 def test_every_local_link_resolves_to_a_file_of_the_site(site):
     html, _ = site

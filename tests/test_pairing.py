@@ -103,3 +103,21 @@ def test_the_notebooks_command_outside_a_checkout_says_so(tmp_path, monkeypatch,
     assert pairing.main([]) == 2
     err = capsys.readouterr().err
     assert "no lessons/ folder" in err and "checkout of the course" in err
+
+
+def test_reference_run_rewrites_the_banner_with_the_time_just_recorded(tmp_path, monkeypatch):
+    import nbformat
+
+    monkeypatch.setattr(reference, "TIMES_FILE", tmp_path / "times.json")
+    monkeypatch.setenv("SMALLNETS_BUDGET", "laptop")
+    nb = nbformat.v4.new_notebook()
+    banner = nbformat.v4.new_code_cell('print(reference.banner("03"))')
+    other = nbformat.v4.new_code_cell("env.check()\nprint(reference.banner('03'))")
+    for cell in (banner, other):
+        cell.metadata["tags"] = [pairing.VARIES_TAG]
+        cell.outputs = [nbformat.v4.new_output("stream", text="not been timed")]
+    nb.cells = [other, banner]
+    reference.record_time("03", "laptop", 90.0)
+    assert pairing.refresh_banner(nb, "03")
+    assert "1 min 30 s on the reference machine" in banner.outputs[0]["text"]
+    assert other.outputs[0]["text"] == "not been timed"  # only a cell that prints the banner alone

@@ -23,6 +23,8 @@ def test_recorded_time_is_scaled_by_this_machines_probe(tmp_path, monkeypatch):
     monkeypatch.setattr(reference, "TIMES_FILE", times)
     monkeypatch.setattr(reference, "probe_seconds", lambda: 0.1)
     reference.record_time("03", "laptop", 200.0, path=times)
+    reference.record_time("04", "laptop", 50.0, probe=0.3, path=times)
+    assert json.loads(times.read_text())["lessons"]["04"]["laptop"]["probe_seconds"] == 0.3
     saved = json.loads(times.read_text())["lessons"]["03"]["laptop"]
     assert saved["seconds"] == 200.0 and saved["probe_seconds"] == 0.1 and "torch" in saved["machine"]
     assert not times.with_suffix(".tmp").exists()
@@ -30,7 +32,7 @@ def test_recorded_time_is_scaled_by_this_machines_probe(tmp_path, monkeypatch):
     seconds, record = reference.expected_seconds("03", "laptop")
     assert seconds == pytest.approx(400.0) and record == saved
     assert reference.expected_seconds("03", "smoke") is None
-    assert reference.expected_seconds("04", "laptop") is None
+    assert reference.expected_seconds("05", "laptop") is None
 
 
 def test_banner_names_the_budget_and_the_expected_time(tmp_path, monkeypatch):
@@ -42,3 +44,36 @@ def test_banner_names_the_budget_and_the_expected_time(tmp_path, monkeypatch):
     reference.record_time("05", "laptop", 150.0, path=times)
     text = reference.banner("05")
     assert text.startswith("budget: laptop") and "about 2 min 30 s on this machine" in text
+
+
+def test_every_lesson_is_timed_at_the_smoke_and_laptop_budgets():
+    from smallnets_edu import pairing
+
+    recorded = reference.load_times()["lessons"]
+    for lesson in pairing.lessons():
+        key = lesson.stem[:2]
+        missing = [b for b in ("smoke", "laptop") if b not in recorded.get(key, {})]
+        assert not missing, f"lesson {key} has no recorded time at {missing}: run `make reference`"
+
+
+def test_teacher_guide_shows_the_recorded_times():
+    from smallnets_edu import pairing
+
+    guide = pairing.GUIDE.read_text()
+    block = reference.guide_block(pairing.lessons())
+    assert block in guide, (
+        "docs/teachers.md's lesson times differ from lesson_times.json: run `make reference`"
+    )
+    assert "| 03 MobileNet |" in block and "not measured yet" in block  # no GPU has timed the lessons yet
+
+
+def test_every_notebook_stores_reference_results():
+    import jupytext
+
+    from smallnets_edu import pairing
+
+    for lesson in pairing.lessons():
+        notebook = pairing.notebook_for(lesson)
+        cells = [c for c in jupytext.read(notebook).cells if pairing.varies(c)]
+        stored = [c for c in cells if c.get("outputs")]
+        assert stored, f"{notebook.name}: no result of the reference run is stored; run `make reference`"
