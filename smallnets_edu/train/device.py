@@ -38,14 +38,19 @@ def resolve_device(device: str | torch.device | None) -> torch.device:
 def default_channels_last(device: torch.device) -> bool:
     """Whether images and weights use the channels-last (NHWC) memory layout by default.
 
-    On CUDA GPUs NHWC lets cuDNN use its fastest kernels (tensor cores need it). On the CPU it is on too:
-    timed with ``benchmarks/bench_train.py`` (one thread, processor time, batch 128, cifar variants),
-    oneDNN's NHWC training step was 1.3x to 1.9x faster than NCHW for every network of the course,
-    depthwise-heavy or not. The ``Loader`` produces channels-last batches at no extra cost (its
-    crop-and-flip gather already yields that layout). Apple's MPS backend has incomplete NHWC support,
-    so it stays off there.
+    On the CPU it is on: timed with ``benchmarks/bench_train.py`` (one thread, processor time, batch 128,
+    cifar variants), oneDNN's NHWC training step was 1.3x to 1.9x faster than NCHW for every network of
+    the course, depthwise-heavy or not, and the ``Loader`` produces channels-last batches at no extra
+    cost (its crop-and-flip gather already yields that layout).
+
+    On CUDA GPUs it is off, by measurement on an H200 (bf16, batch 256, torch 2.11;
+    ``bench_train.py --device cuda`` and ``bench_budgets.py``): at 32x32 NCHW trained faster for six of
+    the seven networks, EffNet (1x3 and 3x1 depthwise convolutions) 2.1x faster, and a whole ``gpu``
+    budget of all seven on CIFAR-10 and Tiny-ImageNet sizes took 44 min in NCHW against 47 min in NHWC
+    (at 64x64 MobileNet v1 and v2 were faster in NHWC, EffNet 2.5x slower). Pass ``channels_last=True``
+    to choose per run. Apple's MPS backend has incomplete NHWC support, so it stays off there too.
     """
-    return device.type in ("cuda", "cpu")
+    return device.type == "cpu"
 
 
 def resolve_amp(amp: bool | str | None, device: torch.device) -> torch.dtype | None:
