@@ -118,8 +118,11 @@ def reference_outputs(nb) -> dict[str, list]:
 
 def dataset_used(nb) -> str:
     """Which data a run trained on: the offline stand-in if a cell showed the fallback notice."""
-    text = json.dumps([cell.get("outputs", []) for cell in nb.cells])
-    if "Using the offline dataset" in text or "uses the offline 'shapes' dataset" in text:
+    text = json.dumps([cell.get("outputs", []) for cell in nb.cells]).replace("&#x27;", "'")
+    found = [f"'{name}'" for name in ("shapes", "shapes100") if f"uses the offline '{name}' dataset" in text]
+    if found:
+        return f"offline {' and '.join(found)} data (the real datasets were not on disk)"
+    if "Using the offline dataset" in text:
         return "offline 'shapes' data (the real dataset was not on disk)"
     return "the lesson's dataset as downloaded"
 

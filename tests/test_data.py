@@ -12,7 +12,7 @@ from smallnets_edu.data import shapes
 
 
 def test_names_and_environment_variable():
-    assert data.names() == ["cifar10", "cifar100", "tinyimagenet", "imagefolder", "shapes"]
+    assert data.names() == ["cifar10", "cifar100", "tinyimagenet", "imagefolder", "shapes", "shapes100"]
     assert data.DATA_DIR_ENV == "SMALLNETS_DATA"
 
 
@@ -199,3 +199,72 @@ def test_shapes_blank_pictures_show_no_object(monkeypatch):
 
     assert roughness(1.0).max() <= 2  # rounding to uint8 only
     assert (roughness(0.0) > 20).all()  # every object has edges
+
+
+# ------------------------------------------------------------------------------------------------
+# shapes100: the many-class stand-in for CIFAR-100 and Tiny-ImageNet
+# ------------------------------------------------------------------------------------------------
+
+
+def test_shapes100_is_deterministic_balanced_and_leaves_the_ten_class_set_alone():
+    a_img, a_lab = shapes.generate(400, 32, seed=5, classes=100)
+    b_img, b_lab = shapes.generate(400, 32, seed=5, classes=100)
+    assert torch.equal(a_img, b_img) and torch.equal(a_lab, b_lab)
+    assert torch.bincount(a_lab, minlength=100).tolist() == [4] * 100
+    assert len(set(shapes.MANY_CLASSES)) == 100 and shapes.MANY_CLASSES[10 * 2 + 7] == "dots triangle"
+    ten, _ = shapes.generate(400, 32, seed=5)
+    assert not torch.equal(ten, a_img)  # streams of its own
+    assert shapes.generate(8, 64, classes=100)[0].shape == (8, 3, 64, 64)
+    with pytest.raises(ValueError, match="10 or 100 classes"):
+        shapes.generate(8, 32, classes=20)
+
+
+def _drawn(labels: torch.Tensor, monkeypatch) -> torch.Tensor:
+    """Pictures drawn without clutter, noise, blanks or lowered contrast: the object differs from the
+    background by at least 0.45 in colour (some channel by at least 66 of 255)."""
+    for knob, value in (("blank", 0.0), ("lines", 0), ("noise", 0.0), ("c_min", 1.0)):
+        monkeypatch.setitem(shapes._KNOBS, knob, value)
+    return shapes._render(labels, 64, torch.Generator().manual_seed(0), many=True)
+
+
+def test_shapes100_outlines_and_textures_are_both_visible(monkeypatch):
+    """Same random draws, two labels: changing only the outline or only the texture changes the
+    drawing (the class is in both), and a solid texture fills its outline."""
+    n = 64
+    solid_disk = torch.full((n,), shapes.MANY_CLASSES.index("solid disk"))
+    solid_triangle = torch.full((n,), shapes.MANY_CLASSES.index("solid triangle"))
+    dots_disk = torch.full((n,), shapes.MANY_CLASSES.index("dots disk"))
+    a, b, c = (_drawn(labels, monkeypatch).float() for labels in (solid_disk, solid_triangle, dots_disk))
+    assert ((a - b).abs().amax(dim=(1, 2, 3)) > 60).all()  # outline
+    assert ((a - c).abs().amax(dim=(1, 2, 3)) > 60).all()  # texture
+
+
+def test_shapes100_colour_says_nothing_about_the_class():
+    x, y = shapes.generate(5000, 32, seed=0, classes=100)
+    xt, yt = shapes.generate(2000, 32, seed=0, split="test", classes=100)
+    colour = lambda imgs: imgs.float().mean(dim=(2, 3)) / 255
+    centres = torch.stack([colour(x[y == k]).mean(0) for k in range(100)])
+    acc = (torch.cdist(colour(xt), centres).argmin(1) == yt).float().mean().item()
+    assert acc < 0.025, f"mean colour predicts the class ({acc:.3f}); chance is 0.01"
+
+
+def test_load_shapes100_and_its_sizes(monkeypatch):
+    monkeypatch.setattr(data, "SHAPES100_SIZES", (300, 100))
+    ds = data.load("shapes100", resolution=64)
+    assert ds.name == "shapes100" and ds.classes == shapes.MANY_CLASSES and ds.resolution == 64
+    assert (len(ds.train), len(ds.test)) == (300, 100)
+    assert data.shapes_dataset(32, 50, 20, classes=100).num_classes == 100
+    with pytest.raises(ValueError, match="10 classes"):
+        data.shapes_dataset(32, classes=50)
+
+
+def test_resized_keeps_labels_and_statistics():
+    ds = data.shapes_dataset(64, 40, 20, classes=100)
+    small = ds.resized(32)
+    assert small.resolution == 32 and torch.equal(small.train.labels, ds.train.labels)
+    assert small.mean == ds.mean and small.classes == ds.classes
+    # Antialiased: a 2x downscale is close to the mean of each 2x2 block.
+    blocks = torch.nn.functional.avg_pool2d(ds.test.images.float(), 2)
+    assert (small.test.images.float() - blocks).abs().mean() < 6
+    with pytest.raises(ValueError, match="resolution"):
+        ds.resized(4)

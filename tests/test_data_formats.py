@@ -388,11 +388,15 @@ def test_unknown_dataset_lists_the_valid_ones():
 @pytest.fixture
 def small_shapes(monkeypatch):
     monkeypatch.setattr(data, "SHAPES_SIZES", (600, 300))
+    monkeypatch.setattr(data, "SHAPES100_SIZES", (600, 300))
 
 
-@pytest.mark.parametrize("name, resolution", [("cifar10", 32), ("tinyimagenet", 64)])
+@pytest.mark.parametrize(
+    "name, resolution, offline, classes",
+    [("cifar10", 32, "shapes", 10), ("cifar100", 32, "shapes100", 100), ("tinyimagenet", 64, "shapes100", 100)],
+)
 def test_for_lesson_falls_back_to_shapes_with_a_visible_notice(
-    tmp_path, monkeypatch, capsys, small_shapes, name, resolution
+    tmp_path, monkeypatch, capsys, small_shapes, name, resolution, offline, classes
 ):
     entry = data.ARCHIVES[name]
     monkeypatch.setitem(
@@ -402,10 +406,11 @@ def test_for_lesson_falls_back_to_shapes_with_a_visible_notice(
     )
     root = tmp_path / "data"
     ds = data.for_lesson(name, budget="smoke", data_dir=root)
-    assert ds.name == "shapes" and ds.resolution == resolution
+    assert ds.name == offline and ds.resolution == resolution and ds.num_classes == classes
     assert len(ds.train) == 512 and len(ds.test) == 256  # the smoke budget's sizes
     for text in (ds.notice, capsys.readouterr().err):
         assert entry.title in text and entry.md5 in text and str(root / entry.filename) in text
+        assert f"offline '{offline}' dataset instead ({classes} classes" in text
 
 
 def test_for_lesson_uses_the_real_dataset_when_present(cifar10, capsys):

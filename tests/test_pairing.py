@@ -75,6 +75,26 @@ def test_provenance_closes_every_varying_cell_with_output():
     assert "laptop budget" in line and "torch" in line and "lesson's dataset" in line
 
 
+def test_provenance_names_the_offline_sets_a_run_fell_back_to(monkeypatch, tmp_path):
+    import nbformat
+    from IPython import display as ipython_display
+
+    from smallnets_edu import data
+
+    def outputs_of(name: str) -> list:  # the notice box a notebook shows, as the notebook stores it
+        shown = []
+        monkeypatch.setattr(data, "_in_notebook", lambda: True)
+        monkeypatch.setattr(ipython_display, "display", shown.append)
+        data.for_lesson(name, budget="smoke", data_dir=tmp_path, download=False)
+        return [nbformat.v4.new_output("display_data", data={"text/html": shown[0].data})]
+
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell("d", outputs=outputs_of("cifar10"))]
+    assert pairing.dataset_used(nb).startswith("offline 'shapes' data")
+    nb.cells.append(nbformat.v4.new_code_cell("d", outputs=outputs_of("tinyimagenet")))
+    assert "offline 'shapes' and 'shapes100' data" in pairing.dataset_used(nb)
+
+
 @pytest.mark.parametrize("notebook", sorted(pairing.NOTEBOOKS.glob("*.ipynb")), ids=lambda p: p.stem)
 def test_notebooks_carry_no_execution_timestamps(notebook):
     import nbformat

@@ -3,8 +3,9 @@
 ``load(name)`` returns a :class:`Dataset` whose splits are whole uint8 tensors in memory;
 :class:`Loader` turns a split into normalised, augmented batches on any device. Lessons call
 ``for_lesson(name)``, which never fails for lack of a network: when the requested dataset is not on
-disk and cannot be downloaded it falls back to ``shapes`` (generated on the spot, see
-:mod:`smallnets_edu.data.shapes`) and says, visibly, which file to fetch and where to put it.
+disk and cannot be downloaded it falls back to the offline set (generated on the spot, see
+:mod:`smallnets_edu.data.shapes`): ``shapes`` for CIFAR-10, the many-class ``shapes100`` for CIFAR-100
+(32x32) and Tiny-ImageNet (64x64), and says, visibly, which file to fetch and where to put it.
 
 Where files live: ``data_dir()``, i.e. the ``data_dir=`` argument, else ``$SMALLNETS_DATA``, else
 ``~/.cache/smallnets-edu/data``. Inside it the official archives keep their official names and unpack
@@ -54,7 +55,8 @@ DATA_DIR_ENV = "SMALLNETS_DATA"
 OFFLINE_ENV = "SMALLNETS_OFFLINE"  # set (to anything but 0/false/no) to never try a download
 DEFAULT_DATA_DIR = Path("~/.cache/smallnets-edu/data")
 SHAPES_SIZES = (10_000, 2_000)  # train, test
-_NAMES = ["cifar10", "cifar100", "tinyimagenet", "imagefolder", "shapes"]
+SHAPES100_SIZES = (50_000, 10_000)  # as CIFAR-100's
+_NAMES = ["cifar10", "cifar100", "tinyimagenet", "imagefolder", "shapes", "shapes100"]
 _TITLES = {"cifar10": "CIFAR-10", "cifar100": "CIFAR-100", "tinyimagenet": "Tiny-ImageNet-200"}
 
 
@@ -108,14 +110,15 @@ def load(
       PNG or JPEG; with ``resolution`` every image is resized (shorter side) and centre-cropped,
       without it all images must share one square size.
     - ``shapes``: the offline dataset, 10,000 train / 2,000 test images generated from ``seed``
-      (resolution 32 by default; 64 matches Tiny-ImageNet).
+      (resolution 32 by default; 64 matches Tiny-ImageNet); ``shapes100``, its 100-class sibling,
+      50,000 / 10,000 images.
 
     ``resolution`` also resizes the official datasets (antialiased bilinear) when it differs from
     their native size.
     """
     key = _canonical(name)
-    if key == "shapes":
-        return shapes_dataset(resolution or 32, seed=seed)
+    if key in ("shapes", "shapes100"):
+        return shapes_dataset(resolution or 32, seed=seed, classes=100 if key == "shapes100" else 10)
     if key == "imagefolder":
         return load_imagefolder(root, resolution)
     ds = load_official(key, _data_dir(data_dir), download=download and not _offline(), verify=verify)
@@ -127,19 +130,29 @@ def load(
 
 
 def shapes_dataset(
-    resolution: int = 32, train_size: int | None = None, test_size: int | None = None, seed: int = 0
+    resolution: int = 32,
+    train_size: int | None = None,
+    test_size: int | None = None,
+    seed: int = 0,
+    classes: int = 10,
 ) -> Dataset:
-    """The offline dataset, generating only the images asked for (default 10,000 train / 2,000 test).
+    """The offline dataset, generating only the images asked for: ``classes=10``, ``shapes`` (at most
+    10,000 train / 2,000 test), or ``classes=100``, ``shapes100`` (at most 50,000 / 10,000).
 
     Images are generated in seeded chunks, so a smaller set holds the first images of the full one.
     """
+    if classes not in (10, 100):
+        raise ValueError(f"the offline set has 10 classes (shapes) or 100 (shapes100), got {classes}")
+    limits = SHAPES_SIZES if classes == 10 else SHAPES100_SIZES
     sizes = [
-        SHAPES_SIZES[i] if size is None else min(size, SHAPES_SIZES[i])
-        for i, size in enumerate((train_size, test_size))
+        limits[i] if size is None else min(size, limits[i]) for i, size in enumerate((train_size, test_size))
     ]
-    train = Split(*_shapes.generate(sizes[0], resolution, seed=seed, split="train"))
-    test = Split(*_shapes.generate(sizes[1], resolution, seed=seed, split="test"))
-    return make_dataset("shapes", train, test, _shapes.CLASSES)
+    kw = {"seed": seed, "classes": classes}
+    train = Split(*_shapes.generate(sizes[0], resolution, split="train", **kw))
+    test = Split(*_shapes.generate(sizes[1], resolution, split="test", **kw))
+    if classes == 10:
+        return make_dataset("shapes", train, test, _shapes.CLASSES)
+    return make_dataset("shapes100", train, test, _shapes.MANY_CLASSES)
 
 
 def for_lesson(
@@ -151,9 +164,10 @@ def for_lesson(
 ) -> Dataset:
     """The dataset a lesson asks for, cut to the budget's ``train_size`` / ``test_size``.
 
-    If it is neither on disk nor downloadable (or its files are damaged), returns ``shapes`` at the
-    matching resolution (32 for CIFAR, 64 for Tiny-ImageNet) with ``notice`` set, and shows that
-    notice: an HTML box in a notebook, a warning on stderr in a terminal.
+    If it is neither on disk nor downloadable (or its files are damaged), returns the offline set
+    that stands in for it, with ``notice`` set, and shows that notice (an HTML box in a notebook, a
+    warning on stderr in a terminal): ``shapes`` (10 classes, 32x32) for CIFAR-10, ``shapes100``
+    (100 classes) at 32x32 for CIFAR-100 and at 64x64 for Tiny-ImageNet.
     """
     b = _budget.get(budget)
     key = _canonical(name)
@@ -161,19 +175,21 @@ def for_lesson(
         raise ValueError(
             "for_lesson cannot guess where your images are; use data.load('imagefolder', root=...)"
         )
-    if key == "shapes":
-        ds = shapes_dataset(32, b.train_size, b.test_size)
+    if key in ("shapes", "shapes100"):
+        ds = shapes_dataset(32, b.train_size, b.test_size, classes=100 if key == "shapes100" else 10)
     else:
         try:
             ds = load(key, data_dir=data_dir, download=download)
         except (DatasetUnavailable, CorruptDataError) as e:
             res = 64 if key == "tinyimagenet" else 32
+            classes = 10 if key == "cifar10" else 100
+            what = "drawn shapes and textures" if classes == 10 else "textures inside outlines"
             notice = (
-                f"{_TITLES[key]} is not available, so this lesson uses the offline 'shapes' dataset "
-                f"instead (10 classes of drawn shapes and textures, {res}x{res}); results will differ "
-                f"from those quoted for {_TITLES[key]}.\n{e}"
+                f"{_TITLES[key]} is not available, so this lesson uses the offline "
+                f"'{'shapes' if classes == 10 else 'shapes100'}' dataset instead ({classes} classes of "
+                f"{what}, {res}x{res}); results will differ from those quoted for {_TITLES[key]}.\n{e}"
             )
-            ds = replace(shapes_dataset(res, b.train_size, b.test_size), notice=notice)
+            ds = replace(shapes_dataset(res, b.train_size, b.test_size, classes=classes), notice=notice)
             show_notice(notice)
     return ds.subset(b.train_size, b.test_size, seed=0)
 

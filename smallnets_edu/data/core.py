@@ -72,6 +72,15 @@ class Dataset:
             test=_balanced_subset(self.test, test_size, g),
         )
 
+    def resized(self, resolution: int) -> Dataset:
+        """The same images at another side (antialiased bilinear, both splits): the resolution
+        multiplier applied to the data, as MobileNet's rho is (same mean, std and notice)."""
+        if not isinstance(resolution, int) or resolution < 8:
+            raise ValueError(f"resolution must be a whole number of pixels, at least 8; got {resolution!r}")
+        train = Split(resize_images(self.train.images, resolution), self.train.labels)
+        test = Split(resize_images(self.test.images, resolution), self.test.labels)
+        return replace(self, train=train, test=test)
+
     def __repr__(self) -> str:
         r = self.resolution
         return (

@@ -43,6 +43,21 @@ lower contrast; after the same budget MobileNet v1 was at 16% and FD-MobileNet a
 with two clutter lines, noise 0.045 and contrast from 0.5, MobileNet v1 reached 62% and ShuffleNet
 97%.)
 
+**shapes100**, the many-class stand-in (for CIFAR-100 at 32x32, Tiny-ImageNet at 64x64): 100 classes,
+each a *texture* inside an *outline*, class ``10 * outline + texture``:
+
+- textures: ``solid``, ``rings``, ``hstripes``, ``vstripes``, ``zigzag``, ``diamonds``, ``checker``,
+  ``dots``, ``grid``, ``crosses`` (the ten above, with the disk become a solid fill, the target
+  concentric rings and the plus sign a tiling of small plus signs);
+- outlines: ``disk``, ``square``, ``triangle``, ``hexagon``, ``diamond``, ``ring``, ``dome`` (a disk
+  cut flat below), ``plus``, ``flower`` (five petals), ``bar`` (a wide rectangle), upright up to the
+  same tilt as the patterns, each unchanged by a horizontal flip.
+
+Everything else is drawn as for the ten classes (the same knobs, colours, clutter, noise and 6% blank
+pictures: the ceiling is 94% + 6% / 100 = 94.06%). Telling a dotted hexagon from a dotted disk needs
+the outline's corners as well as the texture, so the 100 classes ask more of a network's spatial
+features, and of its classifier, than the ten.
+
 The generator is vectorised with torch (one pass per class over a chunk of 256 images, no loop over
 images) and deterministic for a seed: chunk ``k`` of a split draws from its own generator seeded by
 ``(seed, split, k)``, and train and test come from different streams.
@@ -69,6 +84,20 @@ CLASSES = [
     "grid",
     "cross",
 ]
+TEXTURES = [
+    "solid",
+    "rings",
+    "hstripes",
+    "vstripes",
+    "zigzag",
+    "diamonds",
+    "checker",
+    "dots",
+    "grid",
+    "crosses",
+]
+OUTLINES = ["disk", "square", "triangle", "hexagon", "diamond", "ring", "dome", "plus", "flower", "bar"]
+MANY_CLASSES = [f"{texture} {outline}" for outline in OUTLINES for texture in TEXTURES]
 VERSION = 2  # part of every cache key: results measured on version 1's pictures are not reused
 
 _CHUNK = 256  # images generated together: small tensors stay in cache and cut allocation cost
@@ -159,7 +188,84 @@ def _class_sdf(k: int, u: torch.Tensor, v: torch.Tensor, p: dict[str, torch.Tens
     return torch.maximum(r - 1.0, _pattern_sdf(name, u, v, p))  # a round patch of the pattern
 
 
-def _render(labels: torch.Tensor, resolution: int, g: torch.Generator) -> torch.Tensor:
+def _texture_sdf(t: int, u: torch.Tensor, v: torch.Tensor, p: dict[str, torch.Tensor]) -> torch.Tensor:
+    """Signed distance (object units) to texture ``t`` of the many-class set, unbounded."""
+    name = TEXTURES[t]
+    if name == "solid":
+        return torch.full_like(u, -1.0)
+    if name == "rings":
+        return _square_wave(torch.sqrt(u * u + v * v) / p["period"] + p["phase"], 0.5) * p["period"]
+    if name == "crosses":
+        a = _centred_fraction(u / p["period"] + p["phase"])
+        b = _centred_fraction(v / p["period"] + p["phase2"])
+        return torch.minimum(_box(a, b, 0, 0, 0.4, 0.14), _box(a, b, 0, 0, 0.14, 0.4)) * p["period"]
+    return _pattern_sdf(name, u, v, p)
+
+
+def _polygon(u: torch.Tensor, v: torch.Tensor, sides: int, first_deg: float, apothem: float) -> torch.Tensor:
+    """A regular polygon's signed distance (exact inside, close enough outside); its edges' normals
+    start at ``first_deg`` (0 points right, 90 down: image rows grow downwards)."""
+    out = torch.full_like(u, -math.inf)
+    for i in range(sides):
+        a = math.radians(first_deg + 360.0 * i / sides)
+        out = torch.maximum(out, u * math.cos(a) + v * math.sin(a) - apothem)
+    return out
+
+
+def _outline_sdf(o: int, u: torch.Tensor, v: torch.Tensor) -> torch.Tensor:
+    """Signed distance (object units) to outline ``o`` of the many-class set (fits in the unit disk)."""
+    name, r = OUTLINES[o], torch.sqrt(u * u + v * v)
+    if name == "disk":
+        return r - 0.95
+    if name == "square":
+        return _box(u, v, 0, 0, 0.72, 0.72)
+    if name == "triangle":  # apex up
+        return _polygon(u, v, 3, 90.0, 0.5)
+    if name == "hexagon":
+        return _polygon(u, v, 6, 0.0, 0.85)
+    if name == "diamond":
+        return _polygon(u, v, 4, 45.0, 0.68)
+    if name == "ring":
+        return (r - 0.68).abs() - 0.3
+    if name == "dome":
+        return torch.maximum(r - 0.95, v - 0.3)
+    if name == "plus":
+        return torch.minimum(_box(u, v, 0, 0, 0.92, 0.36), _box(u, v, 0, 0, 0.36, 0.92))
+    if name == "flower":  # five petals, one pointing up
+        return r - (0.68 + 0.3 * torch.cos(5 * (torch.atan2(v, u) + math.pi / 2)))
+    if name == "bar":
+        return _box(u, v, 0, 0, 0.95, 0.42)
+    raise ValueError(name)
+
+
+def _class_cover(labels, u, v, shape_params, scale) -> torch.Tensor:
+    """Coverage of each picture's drawing, ten-class set: one drawing per class."""
+    cover = torch.empty_like(u)
+    for k in range(len(CLASSES)):
+        idx = (labels == k).nonzero().squeeze(1)
+        if idx.numel() == 0:
+            continue
+        params = {name: p[idx].view(-1, 1, 1) for name, p in shape_params.items()}
+        cover[idx] = _soft(_class_sdf(k, u[idx], v[idx], params).mul_(scale[idx]))
+    return cover
+
+
+def _many_class_cover(labels, u, v, uo, vo, shape_params, scale) -> torch.Tensor:
+    """Coverage of each picture's textured outline, the texture in ``(u, v)``, the outline in ``(uo, vo)``."""
+    sdf = torch.empty_like(u)
+    for t in range(len(TEXTURES)):
+        idx = (labels % len(TEXTURES) == t).nonzero().squeeze(1)
+        if idx.numel():
+            params = {name: p[idx].view(-1, 1, 1) for name, p in shape_params.items()}
+            sdf[idx] = _texture_sdf(t, u[idx], v[idx], params)
+    for o in range(len(OUTLINES)):
+        idx = (labels // len(TEXTURES) == o).nonzero().squeeze(1)
+        if idx.numel():
+            sdf[idx] = torch.maximum(sdf[idx], _outline_sdf(o, uo[idx], vo[idx]))
+    return _soft(sdf.mul_(scale))
+
+
+def _render(labels: torch.Tensor, resolution: int, g: torch.Generator, many: bool = False) -> torch.Tensor:
     """Images (n, 3, R, R) as uint8 for the given labels, drawn from generator ``g``."""
     n, res = labels.numel(), resolution
     rand = lambda *shape: torch.rand(*shape, generator=g)
@@ -205,8 +311,9 @@ def _render(labels: torch.Tensor, resolution: int, g: torch.Generator) -> torch.
     img.add_(ramp[:, :, 1, None, None] * (ys - 0.5)).add_(bg.view(n, 3, 1, 1))
 
     # Object: coordinates in object units, rotated and stretched per image.
-    base = torch.tensor([math.radians(ORIENTATION.get(name, 0.0)) for name in CLASSES])[labels]
-    oriented = torch.tensor([name in ORIENTATION for name in CLASSES])[labels]
+    names, kinds = (TEXTURES, labels % len(TEXTURES)) if many else (CLASSES, labels)
+    base = torch.tensor([math.radians(ORIENTATION.get(name, 0.0)) for name in names])[kinds]
+    oriented = torch.tensor([name in ORIENTATION or name == "crosses" for name in names])[kinds]
     ang = torch.where(oriented, base + tilt, angle)
     cos, sin = torch.cos(ang).view(n, 1, 1), torch.sin(ang).view(n, 1, 1)
     inv_r = (1 / radius).view(n, 1, 1)
@@ -216,14 +323,14 @@ def _render(labels: torch.Tensor, resolution: int, g: torch.Generator) -> torch.
     sv = (1 / stretch).view(n, 1, 1)
     u = (cos * su) * dx + (sin * su) * dy
     v = (-sin * sv) * dx + (cos * sv) * dy
-    cover = torch.empty(n, res, res)
-    for k in range(len(CLASSES)):
-        idx = (labels == k).nonzero().squeeze(1)
-        if idx.numel() == 0:
-            continue
-        params = {name: p[idx].view(-1, 1, 1) for name, p in shape_params.items()}
-        sdf = _class_sdf(k, u[idx], v[idx], params)
-        cover[idx] = _soft(sdf.mul_((radius[idx] * res).view(-1, 1, 1)))
+    scale = (radius * res).view(n, 1, 1)  # object units to pixels
+    if many:  # the outline stays upright (up to the tilt) whatever its texture's orientation
+        cos_o, sin_o = torch.cos(tilt).view(n, 1, 1), torch.sin(tilt).view(n, 1, 1)
+        uo = (cos_o * su) * dx + (sin_o * su) * dy
+        vo = (-sin_o * sv) * dx + (cos_o * sv) * dy
+        cover = _many_class_cover(labels, u, v, uo, vo, shape_params, scale)
+    else:
+        cover = _class_cover(labels, u, v, shape_params, scale)
     cover[blank] = 0.0
     img.lerp_(fg.view(n, 3, 1, 1).expand(n, 3, res, res), cover.unsqueeze(1))
 
@@ -261,9 +368,14 @@ def _one_thread() -> Iterator[None]:
 
 
 def generate(
-    n: int, resolution: int = 32, *, seed: int = 0, split: str = "train"
+    n: int, resolution: int = 32, *, seed: int = 0, split: str = "train", classes: int = 10
 ) -> tuple[torch.Tensor, torch.Tensor]:
-    """``n`` images (uint8, (n, 3, R, R)) and labels (int64), classes balanced and in random order."""
+    """``n`` images (uint8, (n, 3, R, R)) and labels (int64), classes balanced and in random order.
+
+    ``classes``: 10 (``CLASSES``) or 100 (``MANY_CLASSES``, the many-class set).
+    """
+    if classes not in (len(CLASSES), len(MANY_CLASSES)):
+        raise ValueError(f"shapes has 10 or 100 classes, got {classes}")
     if resolution < 16:
         raise ValueError(f"shapes needs a resolution of at least 16 pixels, got {resolution}")
     if n < 0:
@@ -274,17 +386,22 @@ def generate(
         raise ValueError(f"split must be 'train' or 'test', got {split!r}")
     split_id = _SPLIT_IDS[split]
     with _one_thread():
-        _fill(images, labels, resolution, seed, split_id)
+        _fill(images, labels, resolution, seed, split_id, classes)
     return images, labels
 
 
-def _fill(images: torch.Tensor, labels: torch.Tensor, resolution: int, seed: int, split_id: int) -> None:
-    n = images.shape[0]
+def _fill(
+    images: torch.Tensor, labels: torch.Tensor, resolution: int, seed: int, split_id: int, classes: int
+) -> None:
+    n, many = images.shape[0], classes == len(MANY_CLASSES)
     for c, start in enumerate(range(0, n, _CHUNK)):
         stop = min(n, start + _CHUNK)
-        g = torch.Generator().manual_seed(_seed(seed, split_id, c))
-        # Balanced labels: position i gets class i mod 10, then shuffled within the chunk.
-        lab = torch.arange(start, stop) % len(CLASSES)
+        # The many-class set draws from streams of its own; the ten-class set's stay as they were.
+        g = torch.Generator().manual_seed(
+            _seed(seed, split_id, c, classes) if many else _seed(seed, split_id, c)
+        )
+        # Balanced labels: position i gets class i mod classes, then shuffled within the chunk.
+        lab = torch.arange(start, stop) % classes
         lab = lab[torch.randperm(stop - start, generator=g)]
-        images[start:stop] = _render(lab, resolution, g)
+        images[start:stop] = _render(lab, resolution, g, many)
         labels[start:stop] = lab
