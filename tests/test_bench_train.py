@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from smallnets_edu import budget
+from smallnets_edu import budget, data
 from tests.test_data_formats import _serve, build_cifar10, build_cifar100
 from tests.test_reliability import write_image_folder
 
@@ -92,3 +92,10 @@ def test_laptop_curves_on_an_image_folder(bench, tmp_path, capsys):
     assert row["final_mean"] == pytest.approx(sum(finals) / 2)
     assert row["test_acc"][-1] == pytest.approx(row["final_mean"])
     assert "| squeezenet1_1 |" in capsys.readouterr().out
+
+
+def test_the_many_class_offline_set_at_64_pixels(bench, tmp_path, monkeypatch):
+    monkeypatch.setattr(data, "SHAPES100_SIZES", (300, 100))
+    result = run(bench, tmp_path, "--dataset", "shapes100", "--resolution", "64")
+    check_rows(result, 100)
+    assert result["variant"] == "tiny" and "shapes100 (300 train / 100 test, 64x64" in result["dataset"]

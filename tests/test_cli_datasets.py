@@ -6,8 +6,10 @@ real download, md5 check, extraction and decoding run.
 
 from __future__ import annotations
 
+import pytest
+
 from smallnets_edu import __main__ as cli_main
-from smallnets_edu import train
+from smallnets_edu import data, train
 from tests.test_data_formats import _serve, build_cifar100, build_tinyimagenet
 
 
@@ -51,3 +53,15 @@ def test_cifar100_trains_the_cifar_variant_with_100_classes(tmp_path, monkeypatc
     model = train_on(tmp_path, "cifar100", 10, capsys)
     assert model.spec.variant == "cifar" and model.spec.num_classes == 100
     assert model.classifier[-1].out_features == 100
+
+
+@pytest.mark.parametrize("dataset, variant, side", [("tinyimagenet", "tiny", 64), ("cifar100", "cifar", 32)])
+def test_without_the_files_both_train_on_the_many_class_offline_set(
+    tmp_path, monkeypatch, capsys, dataset, variant, side
+):
+    monkeypatch.setenv(data.OFFLINE_ENV, "1")
+    model = train_on(tmp_path, dataset, 32, capsys)
+    assert model.spec.variant == variant and model.spec.num_classes == 100
+    err = capsys.readouterr().err
+    assert "uses the offline 'shapes100' dataset instead (100 classes" in err and f"{side}x{side}" in err
+    assert data.ARCHIVES[dataset].filename in err  # the file to fetch

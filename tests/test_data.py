@@ -268,3 +268,13 @@ def test_resized_keeps_labels_and_statistics():
     assert (small.test.images.float() - blocks).abs().mean() < 6
     with pytest.raises(ValueError, match="resolution"):
         ds.resized(4)
+
+
+def test_first_classes_keeps_those_classes_whole():
+    ds = data.shapes_dataset(32, 400, 200, classes=100)
+    few = ds.first_classes(20)
+    assert few.classes == ds.classes[:20] and few.num_classes == 20
+    assert len(few.train) == (ds.train.labels < 20).sum() and int(few.train.labels.max()) == 19
+    assert torch.equal(few.test.images, ds.test.images[ds.test.labels < 20])
+    with pytest.raises(ValueError, match="from 1 to 100"):
+        ds.first_classes(101)

@@ -393,7 +393,11 @@ def small_shapes(monkeypatch):
 
 @pytest.mark.parametrize(
     "name, resolution, offline, classes",
-    [("cifar10", 32, "shapes", 10), ("cifar100", 32, "shapes100", 100), ("tinyimagenet", 64, "shapes100", 100)],
+    [
+        ("cifar10", 32, "shapes", 10),
+        ("cifar100", 32, "shapes100", 100),
+        ("tinyimagenet", 64, "shapes100", 100),
+    ],
 )
 def test_for_lesson_falls_back_to_shapes_with_a_visible_notice(
     tmp_path, monkeypatch, capsys, small_shapes, name, resolution, offline, classes

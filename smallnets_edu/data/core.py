@@ -72,6 +72,18 @@ class Dataset:
             test=_balanced_subset(self.test, test_size, g),
         )
 
+    def first_classes(self, count: int) -> Dataset:
+        """Only the images of the first ``count`` classes (labels keep their numbers): a smaller
+        problem of the same kind, e.g. 20 of CIFAR-100's classes for a short training."""
+        if not isinstance(count, int) or not 1 <= count <= self.num_classes:
+            raise ValueError(f"count must be a whole number from 1 to {self.num_classes}, got {count!r}")
+
+        def keep(split: Split) -> Split:
+            chosen = split.labels < count
+            return Split(split.images[chosen], split.labels[chosen])
+
+        return replace(self, train=keep(self.train), test=keep(self.test), classes=self.classes[:count])
+
     def resized(self, resolution: int) -> Dataset:
         """The same images at another side (antialiased bilinear, both splits): the resolution
         multiplier applied to the data, as MobileNet's rho is (same mean, std and notice)."""

@@ -104,9 +104,10 @@ def dataset_id(dataset: Any) -> dict[str, Any]:
     from ..data import shapes
 
     name = str(getattr(dataset, "name", "?"))
+    generated = name.startswith("shapes") or getattr(dataset, "notice", None)
     return {
         "name": name,
-        **({"generator": shapes.VERSION} if name == "shapes" or getattr(dataset, "notice", None) else {}),
+        **({"generator": shapes.VERSION} if generated else {}),
         "train": len(dataset.train),
         "test": len(dataset.test),
         "resolution": int(dataset.resolution),

@@ -46,7 +46,8 @@ def build_parser(prog: str = "python -m smallnets_edu train") -> argparse.Argume
     parser.add_argument(
         "--dataset",
         default="cifar10",
-        help="cifar10 (default), cifar100, tinyimagenet, shapes (offline), or imagefolder (your own images: "
+        help="cifar10 (default), cifar100, tinyimagenet, shapes or shapes100 (offline, 10 or 100 classes; "
+        "also what the others fall back to without the files), or imagefolder (your own images: "
         "--data-dir holding train/<class>/ and val/<class>/ or test/<class>/)",
     )
     parser.add_argument("--data-dir", default=None, help="where datasets are stored or downloaded")
