@@ -21,7 +21,7 @@
 # - measure how the width multiplier α and the resolution multiplier ρ change MACs, parameters and
 #   memory, and where the α²ρ² law breaks;
 # - choose a MobileNet for a computation budget from the paper's line of accuracy against log(MACs);
-# - build MobileNet's block yourself, and train MobileNets of three widths on CIFAR-10.
+# - build MobileNet's block yourself; train three widths on CIFAR-10 and three resolutions on Tiny-ImageNet.
 #
 # **The idea in one paragraph**
 #
@@ -476,11 +476,10 @@ table(["model", "TF-slim M MACs", "ours", "diff", "TF-slim M params", "ours", "t
 # resolutions of one width share one set of weights, and could share one file.
 
 # %% [markdown]
-# ## 6. Three comparisons from the paper, recomputed
+# ## 6. Three comparisons from the paper
 #
-# The paper justifies its design with a few head-to-head comparisons. Our builder has the options to
-# rebuild each one (`separable=False`, `shallow=True`), so the costs can be checked; the accuracies are
-# the paper's, measured on ImageNet, and we quote them.
+# The paper justifies its design with a few head-to-head comparisons. The accuracies are the paper's,
+# measured on ImageNet; the costs our builder can recompute (a deep dive below does).
 #
 # - **Table 4, full versus separable convolutions.** "Conv MobileNet" replaces each separable block by
 #   one full 3x3 convolution of the same widths and stride: 1.1 points more accurate (71.7% vs 70.6%)
@@ -490,7 +489,12 @@ table(["model", "TF-slim M MACs", "ours", "diff", "TF-slim M params", "ours", "t
 #   separable blocks; at about the same cost (307M vs 325M) it is 3.1 points worse (65.3% vs 68.4%).
 #   Thinner beats shallower.
 # - **Table 9, versus SqueezeNet.** 0.50 MobileNet-160 reaches 60.2% with 76M Mult-Adds; SqueezeNet
-#   reaches 57.5% with, as the paper prints, 1700M.
+#   57.5% with 1700M as printed, which counts a multiply and an add apart: about 11 times, not 22.
+
+# %% [markdown] {"jp-MarkdownHeadingCollapsed": true, "tags": ["optional"]}
+# ### Deep dive (optional): the three comparisons, recomputed
+#
+# Each network of Tables 4, 5 and 9 rebuilt (`separable=False`, `shallow=True`) and counted.
 
 # %%
 squeezenet = models.build("squeezenet1_0")  # real weights: only 1.2M of them
@@ -513,7 +517,7 @@ paper_figures.against_ours(comparisons)
 # Every MobileNet row agrees with the paper to within its rounding (the paper prints millions, and
 # "2.6M" or "4.2M" hide up to 2% either way). Conv MobileNet really costs 8.6 times the computation
 # and 7 times the weights of MobileNet for its 1.1 points. The SqueezeNet row is the interesting one:
-# ours is half the printed number, and ours is right (the first deep dive below says why). Counted the
+# ours is half the printed number, and ours is right (the next deep dive says why). Counted the
 # same way, SqueezeNet costs about **11 times** what 0.50 MobileNet-160 does, not 22 times: MobileNet's
 # win is real, but half as large as Table 9 suggests.
 
@@ -574,14 +578,11 @@ print(
 # (Krizhevsky 2009): 32x32 images, ten classes. It differs from the paper's network in one place only:
 # the first convolution has stride 1 instead of 2, so a 32x32 image ends on a 2x2 map rather than
 # vanishing (the layout of [kuangliu/pytorch-cifar](https://github.com/kuangliu/pytorch-cifar)'s
-# MobileNet). The course quotes no CIFAR-10 accuracy for it from elsewhere: what it reaches here is
-# what this section measures, at your budget.
-#
-# How much training happens depends on the budget (`SMALLNETS_BUDGET`): a few hundred images for one
-# epoch in the `smoke` budget the tests use, a few epochs on 10,000 images on a laptop, the full schedule
-# on a GPU. Without the CIFAR-10 files on disk, `data.for_lesson` falls back to the course's offline
-# "shapes" dataset and says so. At the `laptop` budget this section takes most of the lesson's time (the
-# lesson's first cells print the whole lesson's, measured), the full-width network the larger part.
+# MobileNet). The course quotes no CIFAR-10 accuracy for it from elsewhere: what it reaches is what
+# this section measures, at your budget (`SMALLNETS_BUDGET`: a few hundred images for one epoch at
+# `smoke`, a few epochs on 10,000 images on a laptop, the full schedule on a GPU). Without the CIFAR-10
+# files, `data.for_lesson` falls back to the offline "shapes" dataset and says so. The trainings of this
+# section and the next take most of the lesson's time (its first cells print the whole lesson's).
 
 # %% tags=["nbval-ignore-output"]
 from smallnets_edu import data, train
@@ -614,18 +615,14 @@ histories = {1.0: train.fit(net, dataset)}
 histories[1.0].plot()
 
 # %% [markdown]
-# A few things to look for in the curves. With label smoothing (the budget uses 0.1) the loss cannot
-# reach zero, so watch accuracy for progress. The test accuracy at the `laptop` budget, a few epochs on
-# 10,000 images, stays far below what a schedule of hundreds of epochs reaches on CIFAR-10; it is the
-# shape of the curves that tells you whether more epochs would help (both still rising) or whether the
-# network starts to memorise (training accuracy running away from test accuracy).
-#
-# MobileNet is among the slower starters of the course (a deep dive at the end of this section has our
-# measurements, and says why `fit` trains it with AdamW). Keep that in mind when you compare widths
-# below: after a short run, the width that learns fastest is not always the one that would end highest,
-# and one seed can differ from the next by more than the widths differ.
-#
-# Then the two thinner networks, with the same data, seed and schedule:
+# With label smoothing (0.1) the loss cannot reach zero, so watch accuracy for progress. A few epochs on
+# 10,000 images stay far below what hundreds of epochs reach on CIFAR-10; the shape of the curves says
+# whether more epochs would help (both still rising) or the network starts to memorise (training
+# accuracy running away from test accuracy). MobileNet is among the slower starters of the course (a
+# deep dive at the end of this section has our measurements, and says why `fit` trains it with AdamW):
+# after a short run, the width that learns fastest is not always the one that would end highest, and
+# one seed can differ from the next by more than the widths differ. Then the two thinner networks, with
+# the same data, seed and schedule:
 
 # %% tags=["nbval-ignore-output"]
 for alpha in WIDTHS:
@@ -637,8 +634,13 @@ for alpha, history in sorted(histories.items()):
     macs = cifar_cost[alpha].macs / 1e6
     print(f"α = {alpha:.2f}: {macs:5.1f}M MACs, best test accuracy {history.best_test_acc:.1%}")
 
+# %% [markdown] {"jp-MarkdownHeadingCollapsed": true, "tags": ["optional"]}
+# ### Deep dive (optional): our three widths next to the paper's sixteen
+#
+# Our widths beside Figure 4's line, and why a short run blurs it.
+
 # %% [markdown]
-# Finally our three networks next to the paper's sixteen. They cannot share an axis (ImageNet top-1
+# Our three networks next to the paper's sixteen. They cannot share an axis (ImageNet top-1
 # after a long training against 10 classes of 32x32 images after a short run); what can be compared is
 # the *shape*: does accuracy rise with log(MACs) on our data too? At the `smoke` and `laptop` budgets,
 # expect training time to muddy the answer: a wider network needs more steps to pay off, so after a
@@ -679,6 +681,74 @@ fig.tight_layout()
 # still rising.
 
 # %% [markdown]
+# ## 8. Resolution, trained: one network, three sizes of the same images
+#
+# Section 4 counted what ρ does: every map shrinks by ρ each way, so computation falls by ρ², no weight
+# changes. The paper's Table 7 trains 1.0 MobileNet from 224 down to 128 pixels: accuracy falls smoothly,
+# about 6 points for a third of the computation. What ρ throws away is spatial detail, which a 32x32
+# image lacks, so we take Tiny-ImageNet (Le and Yang 2015): 64x64 images, 200 classes. The `tiny` variant
+# makes the CIFAR change (first stride 1: 64x64 ends on 4x4, as 224 on 7x7); we train it at α = 0.25 (0.5
+# takes three times as long) on the same images at 64, 48 and 32 pixels, ρ = 1, 0.75 and 0.5
+# (`dataset.resized(side)`). A few epochs leave 200 classes near chance, so the short budgets keep the
+# first 20 (`classes=20`). Without the archive, `data.for_lesson` names the file to fetch and uses the
+# offline `shapes100` (a texture inside an outline; its first 20: ten textures in a disk or a square).
+
+# %% tags=["nbval-ignore-output"]
+tiny = data.for_lesson("tinyimagenet", classes=20 if budget.current().short else None)
+
+# %%
+RHO_WIDTH, SIDES = 0.25, (64, 48, 32)  # one width, three input sides: ρ = side / 64
+tiny_net = build_meta(RHO_WIDTH, variant="tiny", num_classes=200)  # Tiny-ImageNet's classes
+rho_cost = {side: cost.profile(tiny_net, side) for side in SIDES}
+rows = []
+for side, p in rho_cost.items():
+    rho, ratio = side / SIDES[0], p.macs / rho_cost[SIDES[0]].macs
+    rows.append([f"{side}x{side}", rho, f"{p.macs:,}", f"{ratio:.4f}", f"{rho**2:.4f}", f"{p.params:,}"])
+table(["input", "ρ", "MACs", "÷ MACs at 64", "ρ²", "parameters"], rows)
+
+# %% [markdown]
+# MACs follow ρ² (the classifier, on one pooled vector, does not shrink) and parameters do not move.
+# The class count does move them: the classifier has one weight per last-layer channel and class. At α = 1:
+
+# %%
+for classes in (10, 100, 200, 1000):
+    full = build_meta(1.0, variant="tiny", num_classes=classes)
+    head, total, fc = cost.count_params(full.classifier), cost.count_params(full), full.classifier[-1]
+    print(f"{classes:>4} classes: a {fc.in_features} x {classes} classifier, {head / total:.1%} of {total:,}")
+
+# %% [markdown]
+# At 1000 classes that is Table 2's quarter; at 200 it is small. Now the three runs, same seed and schedule:
+# chance is 1 in `tiny.num_classes` (5% for 20 classes), and one run per side may not rank the sides
+# reliably, as seeds differ by several points, more than neighbouring sides may.
+
+# %% tags=["nbval-ignore-output"]
+rho_histories, trained_cost = {}, {}
+for side in SIDES:
+    torch.manual_seed(0)
+    model = models.build("mobilenet_v1", width_mult=RHO_WIDTH, variant="tiny", num_classes=tiny.num_classes)
+    trained_cost[side] = cost.profile(model, side)  # with this dataset's classes
+    rho_histories[side] = train.fit(model, tiny if side == tiny.resolution else tiny.resized(side))
+    p, acc = trained_cost[side], rho_histories[side].best_test_acc
+    print(f"{side}x{side}: {p.macs / 1e6:4.1f}M MACs, {p.params:,} parameters, best test accuracy {acc:.1%}")
+
+# %% tags=["nbval-ignore-output"]
+fig, ax = plots.figure(6.5, 4.0)
+x, y = [trained_cost[s].macs / 1e6 for s in SIDES], [100 * rho_histories[s].best_test_acc for s in SIDES]
+ax.plot(x, y, "o-", color=plots.FAMILY_COLOURS["mobilenet_v1"], ms=8)
+for side, xi, yi in zip(SIDES, x, y, strict=True):
+    ax.annotate(f"ρ = {side / 64:g} ({side}x{side})", (xi, yi), xytext=(6, -4), textcoords="offset points")
+ax.set(xscale="log", xlim=(x[-1] / 1.3, x[0] * 2), xlabel="million MACs (log scale)", ylabel="test accuracy %")
+ax.set_xticks(x, [f"{v:.1f}" for v in x])
+ax.minorticks_off()
+ax.set_title(f"{tiny.name}, {budget.current().name} budget: {trained_cost[64].params:,} parameters at every ρ")
+fig.tight_layout()
+
+# %% [markdown]
+# Every point has the same parameter count; only the input changed. Read the slope as points lost per
+# halving of the MACs (Table 7: about 4), and ask whether 48 to 32 is steeper than 64 to 48. The tasks
+# differ, so compare shapes, not numbers; and if two points lie close, rerun with another seed first.
+
+# %% [markdown]
 # ## Summary
 #
 # - A depthwise-separable layer costs $1/N + 1/D_K^2$ of a standard one: 8 to 9 times fewer
@@ -689,6 +759,7 @@ fig.tight_layout()
 # - Width α scales computation and parameters by about α²; resolution scales computation by ρ² and
 #   leaves parameters alone. The law is approximate, because some kinds of layer shrink only by α.
 # - Across the sixteen MobileNets, ImageNet accuracy rises roughly linearly with log(MACs).
+# - Resolution trades spatial detail for computation: section 8 measures what 64, 48 and 32 pixels cost.
 # - Separable is nearly as good as full convolution at 1/8.6 of the cost; thinner beats shallower; and
 #   when comparing with SqueezeNet, count the same way: 833M multiply-accumulates, not 1700M.
 #

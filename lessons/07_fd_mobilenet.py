@@ -20,7 +20,7 @@
 # - compute where each network spends its multiply-accumulates, and why FD 1x costs what 0.5 MobileNet does;
 # - find the MobileNet of equal cost for any FD-MobileNet, and judge the paper's accuracy comparison;
 # - explain what fast downsampling costs (fewer layers at fine scale) and what it does not (context);
-# - train both networks at equal cost on CIFAR-10, and measure how much a gap between two runs means.
+# - train both networks at equal cost on 64x64 images, and judge how much a gap between two runs means.
 #
 # **The idea in one paragraph**
 #
@@ -380,9 +380,9 @@ PAPER_GAIN = {1.0: 1.6, 0.5: 5.6, 0.25: 5.5}  # the paper's claims: top-1 points
 ALPHAS = np.round(np.arange(0.05, 1.0001, 0.005), 3)
 
 
-def equal_cost_alpha(macs, rule=fd_mobilenet.width):
-    """The MobileNet width (at 224, step 0.005) whose MACs come closest to ``macs``."""
-    costs = [totals(chain_cost("mobilenet_v1", a, rule=rule))[0] for a in ALPHAS]
+def equal_cost_alpha(macs, rule=fd_mobilenet.width, **at):
+    """The MobileNet width (step 0.005, at 224 unless ``at`` says) whose MACs come closest to ``macs``."""
+    costs = [totals(chain_cost("mobilenet_v1", a, rule=rule, **at))[0] for a in ALPHAS]
     best = int(np.argmin([abs(np.log(c / macs)) for c in costs]))
     return float(ALPHAS[best]), costs[best]
 
@@ -737,78 +737,107 @@ table(["pair", "FD-MobileNet ms", "MobileNet ms", "FD-MobileNet faster by"], row
 # speed-up; lesson 08 looks inside the milliseconds.
 
 # %% [markdown]
-# ## 6. Training at equal cost on CIFAR-10
+# ## 6. Training at equal cost on 64x64 images
 #
-# ImageNet is beyond a laptop, so we use CIFAR-10 (Krizhevsky 2009): 32x32 images, ten classes (without
-# the files on disk, `data.for_lesson` falls back to the course's offline "shapes" dataset and says so).
+# ImageNet is beyond a laptop, and CIFAR-10's 32x32 images are too small for this question: five
+# halvings take 32 pixels to 1, so a network for them must drop strides, and FD-MobileNet's `cifar`
+# variant drops its fast downsampling (a deep dive below shows how). We train on **Tiny-ImageNet** (Le
+# and Yang, 2015): 64x64 images of 200 ImageNet classes, cut to the budget's sizes. Without its archive,
+# `data.for_lesson` names the file to fetch and falls back to the offline set **`shapes100`** at 64x64
+# (a texture inside an outline), where the stored outputs come from. A short run leaves 200 classes near
+# chance, so the short budgets keep the first 20 (`classes=20`: ten textures in a disk or a square).
 
 # %% tags=["nbval-ignore-output"]
 from smallnets_edu import data, train
 
-dataset = data.for_lesson("cifar10")
+dataset = data.for_lesson("tinyimagenet", classes=20 if budget.current().short else None)
 dataset
 
 # %% [markdown]
-# Networks made for 224x224 images need fewer strides on 32x32 ones; every family in the course has a
-# `cifar` variant for that, and here lies a trap:
-#
-# - MobileNet's `cifar` variant sets its first convolution to stride 1 (the MobileNet of
-#   [kuangliu/pytorch-cifar](https://github.com/kuangliu/pytorch-cifar)); its maps go 32, 16, 8, 4, 2.
-# - FD-MobileNet's `cifar` variant sets both its first convolution **and its first block** to stride 1,
-#   so that it ends on 4x4 maps (`fd_mobilenet`'s docstring explains why).
-# - FD-MobileNet's `tiny` variant (made for 64x64 Tiny-ImageNet) sets only its first convolution to
-#   stride 1: on a 32x32 image it makes exactly the one change that MobileNet's `cifar` variant makes.
-
+# Both networks' `tiny` variant changes one thing: the first convolution has stride 1. Every other
+# stride stays, and with them the paper's relation; a stride-1 stem on a 64x64 image makes the maps the
+# ImageNet network makes from 128x128. So section 3's `chain_cost` counts the `tiny` networks (a deep
+# dive below checks it) and `equal_cost_alpha` finds FD-MobileNet's partner of equal MACs. We train
+# FD-MobileNet 0.5x, the paper's 40-MFLOP network (1x: 3.6 times the MACs, over twice the training time):
 
 # %%
-CANDIDATES = {  # label -> (name, width, variant); widths chosen for about 12M MACs at 32x32
-    "MobileNet 0.5, cifar": ("mobilenet_v1", 0.5, "cifar"),
-    "FD-MobileNet 0.5, cifar": ("fd_mobilenet", 0.5, "cifar"),
-    "FD-MobileNet 1x, tiny": ("fd_mobilenet", 1.0, "tiny"),
-}
+RESOLUTION, FD_WIDTH = 64, 0.5
+at = {"resolution": 2 * RESOLUTION, "num_classes": dataset.num_classes}  # tiny at 64 = ImageNet at 128
+alpha, _ = equal_cost_alpha(totals(chain_cost("fd_mobilenet", FD_WIDTH, **at))[0], mobilenet_v1.depth, **at)
+CANDIDATES = {f"FD-MobileNet {FD_WIDTH:g}x": ("fd_mobilenet", FD_WIDTH)}  # label -> (name, width)
+CANDIDATES[f"MobileNet {alpha:g}"] = ("mobilenet_v1", alpha)
 
 
-def build_candidate(name, width, variant, **options):
-    torch.manual_seed(0)  # the same initialisation stream for every network
-    return models.build(name, width_mult=width, variant=variant, num_classes=dataset.num_classes, **options)
+def build_candidate(name, width, **options):
+    torch.manual_seed(0)  # the same initialisation stream for both networks
+    return models.build(name, width_mult=width, variant="tiny", num_classes=dataset.num_classes, **options)
 
+
+rows = []
+for label, (name, width) in CANDIDATES.items():
+    p = profile_of(name, width, RESOLUTION, "tiny", dataset.num_classes)
+    sides = [side(row) for row in conv_rows(p)][:-1]  # the classifier's "1" left out
+    fine = [row.macs for row in conv_rows(p) if side(row) >= RESOLUTION // 2]
+    final = f"{sides[-1]}x{sides[-1]} from layer {sides.index(sides[-1]) + 1} of {len(sides)}"
+    rows.append([label, f"{p.macs:,}", f"{p.params:,}", final, f"{len(fine)}, {sum(fine) / p.macs:.0%}"])
+table(["network (`tiny`)", "MACs", "parameters", "final map", "layers at 32x32 or more, share of MACs"], rows)
 
 # %% [markdown]
-# At equal cost, the two `cifar` variants follow **the same schedule** up to their 4x4 stage:
-# FD-MobileNet's `cifar` variant undid one of its early strides, and with it the fast downsampling. It
-# differs from MobileNet only at the end (one 512 block fewer, and the 1024-channel block on 4x4 maps
-# instead of two on 2x2): comparing those two tests the tail, not the idea. The `tiny` variant keeps the
-# paper's relation exactly: it reaches its 2x2 maps at layer 12, MobileNet at layer 24, and at about the
-# same cost (within 4%) it has twice MobileNet's channels (the first deep dive below lists every layer).
-# We train all three with the same initial seed, the same batches in the same order (`seed=0`) and the
-# same recipe, the budget's.
+# The 224 story at 64x64: the last map reached at layer 12 against 24, seven layers on 64x64 and 32x32
+# maps against three, and with the MACs saved FD-MobileNet has twice the channels, 2.3 times the weights.
 
 # %% [markdown] {"jp-MarkdownHeadingCollapsed": true, "tags": ["optional"]}
-# ### Deep dive (optional): what each variant does to a 32x32 image
+# ### Deep dive (optional): why not CIFAR-10's 32x32
 
 # %% [markdown]
-# Each network's output side after every layer that computes, and the layer at which it reaches its
-# smallest map:
+# First the check promised above: `chain_cost` at 128x128 counts the `tiny` networks at 64x64 exactly.
 
 # %%
+for name in NAMES:
+    for width in (1.0, 0.5, 0.25, alpha):
+        p = profile_of(name, width, RESOLUTION, "tiny", dataset.num_classes)
+        assert totals(chain_cost(name, width, **at))[:2] == (p.macs, p.params)
+print("chain_cost at 128x128 = the tiny networks' profile at 64x64 (MACs and parameters)")
+
+# %% [markdown]
+# Each family's `cifar` variant drops strides to suit 32x32 images. MobileNet's sets its first
+# convolution to stride 1 (as [kuangliu/pytorch-cifar](https://github.com/kuangliu/pytorch-cifar) does);
+# FD-MobileNet's sets its first convolution **and its first block** to stride 1, so that it ends on 4x4
+# maps (`fd_mobilenet`'s docstring explains why). The output side after every layer that computes, for
+# two `cifar` networks of about equal cost at 32x32 and the two `tiny` networks above at 64x64:
+
+# %%
+VARIANTS = {  # label -> (name, width, variant, input side)
+    "MobileNet 0.5, cifar": ("mobilenet_v1", 0.5, "cifar", 32),
+    "FD-MobileNet 0.5x, cifar": ("fd_mobilenet", 0.5, "cifar", 32),
+    **{f"{label}, tiny": (name, width, "tiny", RESOLUTION) for label, (name, width) in CANDIDATES.items()},
+}
 rows = []
-for label, (name, width, variant) in CANDIDATES.items():
-    p = profile_of(name, width, 32, variant, num_classes=10)
-    sides = [side(row) for row in conv_rows(p)][:-1]  # the classifier's "1" left out
-    reached = sides.index(min(sides)) + 1
-    smallest = f"{min(sides)}x{min(sides)} at layer {reached} of {len(sides)}"
-    rows.append([label, f"{p.macs / 1e6:.2f}", f"{p.params:,}", " ".join(map(str, sides)), smallest])
-head = ["network", "M MACs (32x32)", "parameters (10 classes)", "output side, layer by layer"]
-table(head + ["smallest map"], rows)
+for label, (name, width, variant, resolution) in VARIANTS.items():
+    p = profile_of(name, width, resolution, variant, num_classes=dataset.num_classes)
+    sides = [side(row) for row in conv_rows(p)][:-1]
+    smallest = f"{min(sides)}x{min(sides)} at layer {sides.index(min(sides)) + 1} of {len(sides)}"
+    rows.append([f"{label} ({resolution}x{resolution})", f"{p.macs / 1e6:.2f}", " ".join(map(str, sides))])
+    rows[-1].append(smallest)
+table(["network (input)", "M MACs", "output side, layer by layer", "smallest map"], rows)
+
+# %% [markdown]
+# At 32x32 the two `cifar` variants follow **the same schedule** up to their 4x4 stage: FD-MobileNet's
+# undid one of its early strides, and with it the fast downsampling. They differ only at the end (one
+# 512-channel block fewer, and the 1024-channel block on 4x4 maps instead of two on 2x2), so training
+# them against each other tests the tail, not the idea. At 64x64 the `tiny` variants give up only the
+# stem's stride and keep the paper's schedules (last map at layer 12 against 24, as at 224): this is why
+# section 6 trains on 64x64 images. To train the `cifar` pair anyway, build it with `variant="cifar"`
+# and load CIFAR-10 (its offline stand-in is the ten-class `shapes`).
 
 # %% [markdown] {"jp-MarkdownHeadingCollapsed": true, "tags": ["optional"]}
 # ### Deep dive (optional): how the classifier starts
 
 # %% [markdown]
-# The authors' code initialises FD-MobileNet's fully connected layer Kaiming-normal with the fan-out.
-# With 1000 classes that gives weights of standard deviation $\sqrt{2/1000} \approx 0.045$; with CIFAR's
-# 10 classes $\sqrt{2/10} \approx 0.45$, ten times more, and the untrained network starts with logits in
-# the tens and a loss far above $\ln 10 \approx 2.3$: its first steps go into undoing its own
+# The authors' code initialises FD-MobileNet's fully connected layer Kaiming-normal with the fan-out:
+# standard deviation $\sqrt{2/C}$ for $C$ classes. With 1000 classes that is 0.045; with 200 classes
+# 0.1, with the short budgets' 20 classes 0.32, seven times more, and the untrained network
+# starts with large logits and a loss above chance, $\ln C$: its first steps go into undoing its own
 # initialisation. The package's builder therefore keeps the 1000-class head's scale at any class count
 # (`classifier_init="scaled"`, the default: standard deviation $\sqrt{2/\max(C, 1000)}$, the authors'
 # own at 1000 classes); `classifier_init="paper"` builds the authors' initialisation as it is. The next
@@ -821,71 +850,66 @@ import torch.nn.functional as F
 mean, std = (torch.tensor(v).view(1, 3, 1, 1) for v in (dataset.mean, dataset.std))
 images, labels = (dataset.train.images[:256].float() / 255 - mean) / std, dataset.train.labels[:256]
 print(f"chance: ln {dataset.num_classes} = {np.log(dataset.num_classes):.2f}")
-for label, (name, width, variant) in CANDIDATES.items():
+for label, (name, width) in CANDIDATES.items():
     inits = ("paper", "scaled") if name == "fd_mobilenet" else (None,)
     losses = []
     for init in inits:
-        net = build_candidate(name, width, variant, **({"classifier_init": init} if init else {}))
+        net = build_candidate(name, width, **({"classifier_init": init} if init else {}))
         with torch.no_grad():
             losses.append(f"{F.cross_entropy(net(images), labels).item():5.2f} ({init or 'as built'})")
-    print(f"{label:<26} loss on 256 training images: {', '.join(losses)}")
+    print(f"{label:<20} loss on 256 training images: {', '.join(losses)}")
 
 # %% [markdown]
-# ### The three runs
+# ### The two runs
 #
-# At the `laptop` budget they take most of the lesson's time (its first cells print the whole lesson's,
-# measured); the `smoke` budget only proves that the code runs.
+# The same initial seed, the same batches in the same order (`seed=0`), the budget's recipe. Chance is
+# 1 in `dataset.num_classes` (5% with 20 classes); at `laptop` these runs take most of the lesson's time.
 
 # %% tags=["nbval-ignore-output"]
-histories = {}
-for label, candidate in CANDIDATES.items():
-    histories[label] = train.fit(build_candidate(*candidate), dataset, seed=0)
+histories = {label: train.fit(build_candidate(*net), dataset, seed=0) for label, net in CANDIDATES.items()}
 
 # %% [markdown]
-# The learning curves of the three runs together: training loss on the left, test accuracy on the right.
+# Left, training loss; right, test accuracy (solid) and training accuracy (dashed, augmented batches):
 
 # %% tags=["nbval-ignore-output"]
-shades = (COLOURS["mobilenet_v1"], "#C0A8E0", COLOURS["fd_mobilenet"])  # the `cifar` FD-MobileNet paler
-RUN_COLOURS = dict(zip(CANDIDATES, shades, strict=True))
 fig, (left, right) = plots.figure(10.0, 3.6, ncols=2)
 for label, history in histories.items():
-    epochs = history.column("epoch")
-    left.plot(epochs, history.column("train_loss"), "o-", color=RUN_COLOURS[label], label=label)
-    accuracy = [100 * a for a in history.column("test_acc")]
-    right.plot(epochs, accuracy, "s-", color=RUN_COLOURS[label], label=label)
+    colour, epochs = COLOURS[CANDIDATES[label][0]], history.column("epoch")
+    left.plot(epochs, history.column("train_loss"), "o-", color=colour, label=label)
+    for column, style in (("test_acc", "s-"), ("train_acc", "x--")):
+        accuracy = [100 * a for a in history.column(column)]
+        right.plot(epochs, accuracy, style, color=colour, label=f"{label}, {column[:-4]}")
 left.set(xlabel="epoch", ylabel="training loss", title="training loss")
-right.set(xlabel="epoch", ylabel="test accuracy (%)", title=f"test accuracy ({dataset.name})")
-right.legend(loc="lower right")
+right.set(xlabel="epoch", ylabel="accuracy (%)", title=f"accuracy ({dataset.name}, 64x64)")
+right.legend(loc="upper left", fontsize=8)
 fig.tight_layout()
 
 # %% [markdown]
 # **How much to trust this.** A test accuracy measured on $n$ images has a sampling error of about
-# $\sqrt{p(1-p)/n}$ from the test set alone: with the `laptop` budget's 2,000 test images and $p$ near
-# 50%, about ±1.1 points (one standard error), and seeds move a short run by a point or two more; gaps of
-# a few points between single runs are not evidence. Each run's best test accuracy, ±2 standard errors:
+# $\sqrt{p(1-p)/n}$ from the test set alone: with the `laptop` budget's 2,000 test images, ±0.7 points
+# at $p$ = 10% and ±1.1 at 50% (one standard error). Each run's best test accuracy, ±2 standard errors,
+# its last epoch's training and test accuracy, and its training time:
 
 # %% tags=["nbval-ignore-output"]
-n_test = len(dataset.test)
 for label, history in histories.items():
-    p = history.best_test_acc
-    margin = 2 * (p * (1 - p) / n_test) ** 0.5
-    name, width, variant = CANDIDATES[label]
-    macs = profile_of(name, width, 32, variant, num_classes=10).macs / 1e6
-    print(f"{label:<26} {macs:5.1f}M MACs: best test accuracy {p:.1%} ± {margin:.1%} ({n_test} test images)")
+    p, last, seconds = history.best_test_acc, history.last, sum(history.column("seconds"))
+    margin = 2 * (p * (1 - p) / len(dataset.test)) ** 0.5
+    print(f"{label:<20} best test accuracy {p:.1%} ± {margin:.1%}, {seconds:.0f} s;", end=" ")
+    print(f"last epoch: train {last['train_acc']:.1%}, test {last['test_acc']:.1%}")
 
 # %% [markdown]
-# At the `smoke` budget (one epoch on 512 images) all three are still guessing. At the `laptop` budget
-# (5 epochs on 10,000 images) they learn, but five epochs are the beginning of a training curve: at full
-# width, over three seeds on the offline set (README table; AdamW, which `fit` picks for networks
-# without shortcuts), FD-MobileNet led after one epoch (23.9% against 19.1%), and MobileNet overtook it
-# by the third, ending at 70.0 ± 5.7% against 66.0 ± 1.6%. To run the real experiment, set the `gpu` budget
-# (30 epochs on all of CIFAR-10; the default with a CUDA GPU) or `full`, e.g. start JupyterLab with
-# `SMALLNETS_BUDGET=full make lab`, and repeat each run with a few seeds (`torch.manual_seed(s)` and
-# `seed=s`): seeds move a run by more than the margin printed above, which counts only the test images.
+# **One run per network at the `laptop` budget cannot rank them**: seeds alone move a short run by a
+# few points, more than the margin above, which counts only the test images. What one run each shows:
 #
-# And remember what CIFAR-10 cannot show: at 32x32 a 2x2 map is the whole image in four cells; the
-# paper's question, how much resolution a 224x224 image needs early, has its full meaning at ImageNet
-# scale.
+# - **The curves.** Which network learns faster in the first epochs; is either still rising at the end?
+# - **The train/test gap.** With about a hundred images per class, FD-MobileNet's extra parameters can
+#   memorise as well as learn: compare each network's dashed and solid lines.
+# - **What the high-resolution layers buy.** MobileNet runs seven layers on 64x64 and 32x32 maps, where
+#   an outline's corner or a texture's period is a few pixels wide; FD-MobileNet runs three and spends the
+#   MACs on channels. And the seconds: equal MACs need not mean equal time (section 5's deep dive).
+#
+# For the real experiment: Tiny-ImageNet on disk, the `gpu` budget (30 epochs on the whole training set)
+# or `full`, and a few seeds per network (`torch.manual_seed(s)` in `build_candidate`, `seed=s`).
 
 # %% [markdown]
 # ## Summary
@@ -902,6 +926,7 @@ for label, history in histories.items():
 #   field grows faster.
 # - The deep dives match the paper's 144 / 40 / 12 MFLOPs to our MACs (and to a third-party count that
 #   adds ReLUs and pooling) and time the paper's speed claim, which our CPU confirms less clearly.
+# - At 64x64 and equal MACs, one short run per network shows curves, gaps and costs; it cannot rank them.
 #
 # Next, lesson 08 puts every network of the course on one bench: accuracy, cost, memory and time.
 

@@ -33,6 +33,7 @@ LESSONS = ROOT / "lessons"
 NOTEBOOKS = ROOT / "notebooks"
 FIX_COMMAND = "make pair"
 GUIDE = ROOT / "docs" / "teachers.md"
+README = ROOT / "README.md"
 
 
 def lessons() -> list[Path]:
@@ -241,8 +242,9 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"FAILED   {notebook.name}: {str(error).strip().splitlines()[-1]}", flush=True)
                 continue
             print(f"ran      {notebook.name} in {seconds:.0f} s", flush=True)
-    if (args.execute or args.reference) and reference_run.update_guide(GUIDE, lessons()):
-        print(f"updated  the lesson times in {GUIDE.relative_to(ROOT)}")
+    for document in (GUIDE, README) if args.execute or args.reference else ():
+        if reference_run.update_guide(document, lessons()):
+            print(f"updated  the lesson times in {document.relative_to(ROOT)}")
     if failed:
         print(f"{len(failed)} notebook(s) failed and were left as they were: {', '.join(failed)}")
         return 1

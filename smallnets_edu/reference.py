@@ -16,6 +16,7 @@ import datetime as _dt
 import json
 import os
 import platform
+import re
 import time
 from pathlib import Path
 
@@ -164,24 +165,30 @@ def provenance(budget_name: str, dataset: str) -> str:
     )
 
 
-def times_table(lessons: dict[str, str], budgets: tuple[str, ...] = ("smoke", "laptop", "gpu")) -> str:
+def times_table(
+    lessons: dict[str, str],
+    budgets: tuple[str, ...] = ("smoke", "laptop", "gpu"),
+    datasets: dict[str, str] | None = None,
+) -> str:
     """The teacher guide's table: each lesson's recorded time at each budget (markdown).
 
-    ``lessons`` maps a lesson's number to its name (``{"03": "MobileNet"}``). A missing time reads
-    "not measured yet"; the last row adds up the lessons timed at every budget.
+    ``lessons`` maps a lesson's number to its name (``{"03": "MobileNet"}``); ``datasets``, if given,
+    to what it trains on (a column of its own). A missing time reads "not measured yet"; the last row
+    adds up the lessons timed at every budget.
     """
     recorded = load_times().get("lessons", {})
-    header = ["lesson", *(f"`{b}`" for b in budgets)]
+    header = ["lesson", *(["trains on"] if datasets is not None else []), *(f"`{b}`" for b in budgets)]
     rows = [header, ["---"] * len(header)]
     totals = dict.fromkeys(budgets, 0.0)
     for key, name in lessons.items():
-        row = [f"{key} {name}"]
+        row = [f"{key} {name}", *([datasets.get(key, "")] if datasets is not None else [])]
         for b in budgets:
             record = recorded.get(key, {}).get(b)
             row.append(duration(record["seconds"]) if record else "not measured yet")
             totals[b] += record["seconds"] if record else float("nan")
         rows.append(row)
-    total = ["all"] + [duration(t) if t == t else "" for t in totals.values()]  # NaN: some missing
+    total = ["all", *([""] if datasets is not None else [])]
+    total += [duration(t) if t == t else "" for t in totals.values()]  # NaN: some missing
     rows.append(total)
     return "\n".join("| " + " | ".join(r) + " |" for r in rows)
 
@@ -209,9 +216,33 @@ def lesson_names(lessons: list[Path]) -> dict[str, str]:
     return names
 
 
+# What a lesson's ``data.for_lesson(...)`` trains on, with the offline set that stands in for it.
+DATASET_TITLES = {
+    "cifar10": "CIFAR-10 (offline: shapes)",
+    "cifar100": "CIFAR-100 (offline: shapes100)",
+    "tinyimagenet": "Tiny-ImageNet (offline: shapes100, 64x64)",
+    "shapes": "shapes",
+    "shapes100": "shapes100",
+}
+
+
+def lesson_datasets(lessons: list[Path]) -> dict[str, str]:
+    """``{"03": "CIFAR-10 (offline: shapes), Tiny-ImageNet (...)"}``: the datasets each lesson loads
+    with ``data.for_lesson``, read from its code (prose lines, which start with ``#`` in a percent
+    script, are skipped), in order of first use; "none" for a lesson that trains nothing."""
+    found = {}
+    for lesson in lessons:
+        code = "\n".join(ln for ln in lesson.read_text().splitlines() if not ln.lstrip().startswith("#"))
+        names = re.findall(r"for_lesson\(\s*[\"']([a-z0-9]+)[\"']", code)
+        titles = [DATASET_TITLES.get(name, name) for name in dict.fromkeys(names)]
+        found[lesson.stem[:2]] = ", ".join(titles) or "none"
+    return found
+
+
 def guide_block(lessons: list[Path]) -> str:
     """The teacher guide's block of lesson times, between its two markers."""
-    return f"{GUIDE_START}\n{times_table(lesson_names(lessons))}\n{GUIDE_END}"
+    table = times_table(lesson_names(lessons), datasets=lesson_datasets(lessons))
+    return f"{GUIDE_START}\n{table}\n{GUIDE_END}"
 
 
 def update_guide(guide: Path, lessons: list[Path]) -> bool:

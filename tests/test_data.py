@@ -278,3 +278,14 @@ def test_first_classes_keeps_those_classes_whole():
     assert torch.equal(few.test.images, ds.test.images[ds.test.labels < 20])
     with pytest.raises(ValueError, match="from 1 to 100"):
         ds.first_classes(101)
+
+
+def test_for_lesson_takes_a_class_subset_before_the_budgets_cut(monkeypatch):
+    monkeypatch.setenv(data.OFFLINE_ENV, "1")
+    monkeypatch.setattr(data, "SHAPES100_SIZES", (3000, 1000))
+    ds = data.for_lesson("cifar100", budget="smoke", classes=20, data_dir="/nonexistent/smallnets")
+    smoke = data._budget.get("smoke")
+    assert ds.num_classes == 20 and ds.classes == shapes.MANY_CLASSES[:20] and ds.notice
+    # All of the budget's images come from those 20 classes, balanced.
+    assert (len(ds.train), len(ds.test)) == (smoke.train_size, min(smoke.test_size, 200))
+    assert torch.bincount(ds.train.labels, minlength=20).min() >= smoke.train_size // 20 - 1

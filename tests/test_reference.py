@@ -64,7 +64,20 @@ def test_teacher_guide_shows_the_recorded_times():
     assert block in guide, (
         "docs/teachers.md's lesson times differ from lesson_times.json: run `make reference`"
     )
-    assert "| 03 MobileNet |" in block and "not measured yet" in block  # no GPU has timed the lessons yet
+    assert "| 03 MobileNet | CIFAR-10 (offline: shapes), Tiny-ImageNet (offline: shapes100, 64x64) |" in block
+    assert "| 01 Convolutions, one variant at a time | none |" in block
+    assert "not measured yet" in block  # no GPU has run the notebooks yet
+    assert block in pairing.README.read_text(), "README's lesson table differs: run `make reference`"
+
+
+def test_lesson_datasets_are_read_from_the_lessons_own_calls(tmp_path):
+    lesson = tmp_path / "07_x.py"
+    lesson.write_text('# Prose naming `data.for_lesson("cifar100")` is no training.\n'
+                      'a = data.for_lesson("tinyimagenet")\nb = data.for_lesson( "cifar10", budget=b)\n'
+                      'c = data.for_lesson("tinyimagenet")\n')  # fmt: skip
+    assert reference.lesson_datasets([lesson]) == {
+        "07": "Tiny-ImageNet (offline: shapes100, 64x64), CIFAR-10 (offline: shapes)"
+    }
 
 
 def test_every_notebook_stores_reference_results():

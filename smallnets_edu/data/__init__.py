@@ -161,8 +161,11 @@ def for_lesson(
     budget: str | _budget.Budget | None = None,
     data_dir: str | Path | None = None,
     download: bool = True,
+    classes: int | None = None,
 ) -> Dataset:
-    """The dataset a lesson asks for, cut to the budget's ``train_size`` / ``test_size``.
+    """The dataset a lesson asks for, cut to the budget's ``train_size`` / ``test_size``; with
+    ``classes``, only its first ``classes`` classes, before the cut (so the budget's images all come
+    from those classes).
 
     If it is neither on disk nor downloadable (or its files are damaged), returns the offline set
     that stands in for it, with ``notice`` set, and shows that notice (an HTML box in a notebook, a
@@ -171,26 +174,30 @@ def for_lesson(
     """
     b = _budget.get(budget)
     key = _canonical(name)
+    # A class subset is taken from the whole set, so the offline set is generated whole first.
+    sizes = (b.train_size, b.test_size) if classes is None else (None, None)
     if key == "imagefolder":
         raise ValueError(
             "for_lesson cannot guess where your images are; use data.load('imagefolder', root=...)"
         )
     if key in ("shapes", "shapes100"):
-        ds = shapes_dataset(32, b.train_size, b.test_size, classes=100 if key == "shapes100" else 10)
+        ds = shapes_dataset(32, *sizes, classes=100 if key == "shapes100" else 10)
     else:
         try:
             ds = load(key, data_dir=data_dir, download=download)
         except (DatasetUnavailable, CorruptDataError) as e:
             res = 64 if key == "tinyimagenet" else 32
-            classes = 10 if key == "cifar10" else 100
-            what = "drawn shapes and textures" if classes == 10 else "textures inside outlines"
+            count = 10 if key == "cifar10" else 100
+            what = "drawn shapes and textures" if count == 10 else "textures inside outlines"
             notice = (
                 f"{_TITLES[key]} is not available, so this lesson uses the offline "
-                f"'{'shapes' if classes == 10 else 'shapes100'}' dataset instead ({classes} classes of "
+                f"'{'shapes' if count == 10 else 'shapes100'}' dataset instead ({count} classes of "
                 f"{what}, {res}x{res}); results will differ from those quoted for {_TITLES[key]}.\n{e}"
             )
-            ds = replace(shapes_dataset(res, b.train_size, b.test_size, classes=classes), notice=notice)
+            ds = replace(shapes_dataset(res, *sizes, classes=count), notice=notice)
             show_notice(notice)
+    if classes is not None:
+        ds = ds.first_classes(classes)
     return ds.subset(b.train_size, b.test_size, seed=0)
 
 
