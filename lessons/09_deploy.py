@@ -606,7 +606,8 @@ print(study.deploy_cache_dir())
 #   others. Rankings by MACs, by eager time and by deployed time all differ: measure the deployment you
 #   will ship.
 #
-# This is the end of the course: from a paper's table to a file that runs on your device.
+# This closes the course's arc: from a paper's table to a file that runs on your device. Lesson 10 opens
+# the one thing every lesson used and none explained: the training recipe inside `train.fit`.
 
 # %% [markdown]
 # ## Exercises
