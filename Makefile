@@ -69,6 +69,7 @@ bench: install
 	$(BIN)/python benchmarks/bench_widgets.py
 	$(BIN)/python benchmarks/bench_models.py
 	$(BIN)/python benchmarks/bench_train.py
+	$(BIN)/python benchmarks/bench_budgets.py
 	$(BIN)/python benchmarks/bench_runtimes.py
 
 # The course website, offline, from the outputs stored in the notebooks: book/_build/html/index.html
