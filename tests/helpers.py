@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import functools
+import importlib.util
+from pathlib import Path
+from types import ModuleType
 
 import pytest
 import torch
@@ -41,3 +44,11 @@ def check_min_resolution(net: nn.Module, *, batch: int, num_classes: int) -> Non
         assert net(torch.zeros(batch, 3, side, side)).shape == (batch, num_classes)
         with pytest.raises(ValueError, match=f"at least {side}x{side} pixels, got {side - 1}x{side - 1}"):
             net(torch.zeros(batch, 3, side - 1, side - 1))
+
+
+def load_script(path: Path, name: str) -> ModuleType:
+    """A script that is not part of the package (a benchmark), imported as module ``name``."""
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module

@@ -2,23 +2,20 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from pathlib import Path
 
 import pytest
 
 from smallnets_edu import budget
+from tests.helpers import load_script
 
 BENCH = Path(__file__).resolve().parents[1] / "benchmarks" / "bench_budgets.py"
 
 
 @pytest.fixture(scope="module")
 def bench():
-    spec = importlib.util.spec_from_file_location("bench_budgets", BENCH)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script(BENCH, "bench_budgets")
 
 
 def test_projects_each_networks_own_recipe_at_each_size(bench, tmp_path: Path, capsys) -> None:

@@ -6,7 +6,6 @@ formats (a prepared CIFAR-10 folder that is not the official archive, an image f
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import shutil
 from pathlib import Path
@@ -14,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from smallnets_edu import budget, data
+from tests.helpers import load_script
 from tests.test_data_formats import _serve, build_cifar10, build_cifar100
 from tests.test_reliability import write_image_folder
 
@@ -22,10 +22,7 @@ BENCH = Path(__file__).resolve().parents[1] / "benchmarks" / "bench_train.py"
 
 @pytest.fixture(scope="module")
 def bench():
-    spec = importlib.util.spec_from_file_location("bench_train", BENCH)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script(BENCH, "bench_train")
 
 
 def run(bench, tmp_path: Path, *argv: str) -> dict:
