@@ -41,6 +41,7 @@ from .studies.cache import (
 )
 from .studies.contest import (
     BATCH_SIZES,
+    TRAINING_EPOCHS,
     TRAINING_OVERRIDES,
     Result,
     Showdown,
@@ -49,7 +50,9 @@ from .studies.contest import (
     model_colour,
     network_recipe,
     run,
+    trained_network,
     training,
+    training_budget,
     training_settings,
 )
 from .studies.costs import (

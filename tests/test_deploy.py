@@ -161,6 +161,15 @@ def test_weight_error_per_channel_beats_per_tensor_on_unequal_channels():
     assert all(r["per_channel"] <= r["per_tensor"] + 1e-9 for r in rows)
 
 
+def test_activations_keep_eight_bits_where_the_processor_can_add_them_up():
+    assert deploy.has_vnni("flags : fpu sse2 avx2 avx512f avx512_vnni")
+    assert deploy.has_vnni("flags : fpu avx2 avx_vnni")
+    assert not deploy.has_vnni("flags : fpu sse2 avx2 fma")
+    assert deploy.full_range_activations("qnnpack")
+    observer = deploy.qconfig_mapping(engine="x86").global_qconfig.activation()
+    assert observer.reduce_range == (not deploy.full_range_activations("x86"))
+
+
 def test_backend_follows_the_processor():
     assert deploy.backend("x86_64") == "x86"
     assert deploy.backend("AMD64") == "x86"
@@ -210,6 +219,57 @@ def test_bad_requests_get_a_clear_value_error():
         study.DeployStudy({"a": {}}, "smoke", "shapes", {}, (32,)).value("speed", "a", "pytorch", 32)
 
 
+def briefly_trained(name: str, ds, steps: int = 32) -> nn.Module:
+    """``name`` after ``steps`` of Adam on ``ds``, its BatchNorm statistics then measured on the
+    training images (after so few steps the running averages still remember their initial values)."""
+    net = models.build(name, num_classes=10, variant="cifar")
+    loader = data.Loader(ds.train, 32, train=True, mean=ds.mean, std=ds.std)
+    optimizer = torch.optim.Adam(net.parameters(), lr=3e-3)
+    for step, (x, y) in enumerate(_cycle(loader)):
+        if step == steps:
+            break
+        loss = nn.functional.cross_entropy(net(x), y)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+    for bn in net.modules():
+        if isinstance(bn, nn.BatchNorm2d):
+            bn.reset_running_stats()
+            bn.momentum = None  # a plain average over the batches below
+    with torch.no_grad():
+        for x, _ in data.Loader(ds.train, 64, train=False, mean=ds.mean, std=ds.std):
+            net(x)
+    return net.eval()
+
+
+def _cycle(loader):
+    while True:
+        yield from loader
+
+
+@pytest.mark.slow
+def test_quantization_aware_fine_tuning_trains_through_the_rounding():
+    ds = data.shapes_dataset(32, train_size=256, test_size=64)
+    on_training_images = data.Dataset(ds.name, ds.train, ds.train, ds.classes, ds.mean, ds.std)
+    torch.manual_seed(0)
+    net = briefly_trained("effnet", ds)
+    float_accuracy = deploy.evaluate(net, on_training_images)
+    assert float_accuracy > 0.25, "the float network should have learned something to keep"
+    before = {k: v.clone() for k, v in net.state_dict().items()}
+    post_training = deploy.quantize(net, deploy.calibration_batches(ds, 64))
+    aware = deploy.quantize_aware(net, ds, steps=16, batch_size=32)
+    assert all(torch.equal(before[k], v) for k, v in net.state_dict().items()), "the model was changed"
+    assert isinstance(aware, deploy.QuantizedNet) and aware.per_channel
+    assert deploy.model_bytes(aware) == pytest.approx(deploy.model_bytes(post_training), rel=0.05)
+    # Fine-tuned through fake-quantized weights and activations, the int8 network keeps what the
+    # float one knew (and may learn a little more: these are the images it trains on).
+    assert deploy.evaluate(aware, on_training_images) > float_accuracy - 0.05
+    with pytest.raises(ValueError, match="steps must be a positive integer"):
+        deploy.quantize_aware(net, ds, steps=0)
+    with pytest.raises(ValueError, match="needs a course dataset"):
+        deploy.quantize_aware(net, images())
+
+
 # --------------------------------------------------------------------------------------------------
 # ONNX and ONNX Runtime
 # --------------------------------------------------------------------------------------------------
@@ -243,6 +303,13 @@ def test_onnx_runtime_int8_runs_and_is_a_quarter_of_the_size():
     assert y8.shape == y.shape and float((y8 - y).abs().max()) < 0.2 * float(y.abs().max())
     with pytest.raises(ValueError, match="exported for inputs of shape"):
         deploy.OrtNet(q)(images(1, 64))
+    # One outlier image stretches min-max ranges, not percentile ones: the two files differ.
+    calibration = [images(4, seed=s) for s in range(2)] + [100 * images(1, seed=9)]
+    minmax = deploy.quantize_onnx(exported, calibration, method="minmax")
+    percentile = deploy.quantize_onnx(exported, calibration, method="percentile")
+    assert minmax.data != percentile.data
+    with pytest.raises(ValueError, match="method must be one of minmax, percentile, entropy"):
+        deploy.quantize_onnx(exported, calibration, method="max")
 
 
 def test_the_torchscript_exporter_takes_over_and_says_so(monkeypatch):
@@ -311,7 +378,8 @@ def test_the_study_settings_follow_the_budget():
 def test_measure_is_cached_and_the_study_reads_it(tmp_path):
     ds = data.shapes_dataset(32, train_size=64, test_size=32)
     first = study.measure("squeezenet1_1", ds, budget="smoke", directory=tmp_path)
-    assert set(first["accuracy"]) == {study.key(r, b) for r, b in deploy.CONFIGS} | {study.PER_TENSOR}
+    measured = {study.key(r, b) for r, b in deploy.CONFIGS} | {study.PER_TENSOR, study.ORT_MINMAX}
+    assert set(first["accuracy"]) - {study.QAT, study.QAT_FLOAT} == measured
     assert all(0 <= a <= 1 for a in first["accuracy"].values())
     assert first["size"]["pytorch/8"] < 0.4 * first["size"]["pytorch/32"]
     assert set(first["latency"]["onnxruntime/8"]) == {"32"}
@@ -325,3 +393,15 @@ def test_measure_is_cached_and_the_study_reads_it(tmp_path):
     assert len(result.rows()) == len(deploy.CONFIGS)
     assert set(result.fastest()) == set(deploy.LABELS.values())
     assert result.plot().axes
+
+
+@pytest.mark.slow
+def test_int8_that_loses_too_much_is_fine_tuned_with_its_float_control(tmp_path, monkeypatch):
+    ds = data.shapes_dataset(32, train_size=64, test_size=32)
+    first = study.measure("squeezenet1_1", ds, budget="smoke", directory=tmp_path, sizes=(32,))
+    gap = first["accuracy"]["pytorch/32"] - first["accuracy"]["pytorch/8"]
+    assert (study.QAT in first["accuracy"]) == (gap > study.QAT_THRESHOLD)
+    monkeypatch.setattr(study, "QAT_THRESHOLD", -1.0)  # every int8 network now "loses too much"
+    fixed = study.measure("squeezenet1_1", ds, budget="smoke", directory=tmp_path, sizes=(32,))
+    assert all(0 <= fixed["accuracy"][k] <= 1 for k in (study.QAT, study.QAT_FLOAT))
+    assert fixed["accuracy"]["pytorch/32"] == first["accuracy"]["pytorch/32"], "the same trained network"

@@ -16,7 +16,7 @@ import torch
 from torch import nn
 
 from smallnets_edu import blocks, cost, models, showdown, train
-from smallnets_edu.studies import cache, guidelines, operators
+from smallnets_edu.studies import cache, contest, guidelines, operators
 
 
 @pytest.fixture
@@ -124,6 +124,8 @@ def fake_fit(monkeypatch):
 
     def fit(model, data, *, budget=None, seed=0, progress=True, **kw):
         calls.append((model.name, kw))
+        with torch.no_grad():
+            next(model.parameters()).fill_(0.5)  # "trained": weights a test can recognise
         h = train.History(model=model.name, config={"dataset": data.name})
         h.append(
             {
@@ -163,6 +165,20 @@ def test_training_is_measured_again_when_a_network_asks_for_another_recipe(fake_
     monkeypatch.setitem(_registry.NO_SHORTCUT_RECIPE, "optimizer", "sgd")
     showdown.training(["effnet"], _Dataset(), budget="smoke", directory=tmp_path)
     assert len(fake_fit) == 2, "a result trained under the old recipe must not be reused"
+
+
+def test_trained_network_reuses_the_weights_the_showdown_kept(fake_fit, tmp_path):
+    showdown.training(["effnet"], _Dataset(), budget="smoke", directory=tmp_path)
+    assert len(fake_fit) == 1 and len(list(tmp_path.glob("training-*.pt"))) == 1
+    net, history = contest.trained_network("effnet", _Dataset(), budget="smoke", directory=tmp_path)
+    assert len(fake_fit) == 1, "the network was trained again instead of read from the cache"
+    assert torch.all(next(net.parameters()) == 0.5) and not net.training
+    assert history.final_test_acc == pytest.approx(0.11)
+    for weights in tmp_path.glob("training-*.pt"):
+        weights.unlink()  # a history cached without its weights: trained again, and kept this time
+    net, _ = contest.trained_network("effnet", _Dataset(), budget="smoke", directory=tmp_path)
+    assert len(fake_fit) == 2 and torch.all(next(net.parameters()) == 0.5)
+    assert len(list(tmp_path.glob("training-*.pt"))) == 1
 
 
 def test_run_puts_it_together(fake_latency, fake_fit, tmp_path):

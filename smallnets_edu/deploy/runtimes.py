@@ -136,7 +136,10 @@ def deploy(
         channels_last = runtime == "pytorch_channels_last"
         if channels_last:
             net = net.to(memory_format=torch.channels_last)
-        return Deployed(name, runtime, bits, resolution, model_bytes(net), net, channels_last=channels_last)
+        note = str(getattr(net, "note", ""))  # a kernel fallback of quantize
+        return Deployed(
+            name, runtime, bits, resolution, model_bytes(net), net, channels_last=channels_last, note=note
+        )
     from .export import OrtNet, export_onnx, quantize_onnx
 
     if exported is None or exported.input_shape[-1] != resolution:

@@ -2,10 +2,14 @@
 
 For each network (``cifar`` variant, 10 classes), :func:`measure`
 
-1. trains it exactly as the showdown of lesson 08 does (``train.fit`` with the same seed, data and
-   ``showdown.training_settings``), so its float accuracy is the showdown's;
+1. takes it as the showdown of lesson 08 trained it (``studies.contest.trained_network``: the weights
+   lesson 08 kept in its cache, or the same training run now), so its float accuracy is the showdown's;
 2. deploys the trained network in the five deployments of :data:`~.runtimes.CONFIGS`, plus FX int8
-   with per-tensor weights, calibrated on :func:`calibration_size` training images;
+   with per-tensor weights and ONNX Runtime int8 with min-max activation ranges (its default; the
+   deployment uses percentile ranges), calibrated on :func:`calibration_size` training images; where FX int8
+   loses more than :data:`QAT_THRESHOLD` of test accuracy, also after :func:`qat_steps` of
+   quantization-aware fine-tuning (:func:`~.qat.quantize_aware`), and the float network after the same
+   steps without quantization (:func:`~.qat.fine_tune`), the control;
 3. records each deployment's test accuracy, size in bytes and batch-1 latency at every resolution of
    :func:`resolutions` (accuracy only at 32x32, the resolution it was trained at), and the 8-bit
    rounding error of its weights per layer kind.
@@ -30,9 +34,11 @@ import torch
 from .. import budget as budget_mod
 from .. import cost, models
 from ..studies.cache import cache_dir, cache_stats, cached, machine
-from ..studies.contest import dataset_id, network_recipe, training_settings
+from ..studies.contest import dataset_id, network_recipe, trained_network, training_settings
+from .export import DEFAULT_CALIBRATION
 from .fold import compare_fold, fold_batchnorm
-from .quantize import backend, errors_by_kind, quantize, weight_errors
+from .qat import fine_tune, quantize_aware
+from .quantize import backend, errors_by_kind, full_range_activations, quantize, weight_errors
 from .runtimes import CONFIGS, LABELS, deploy, evaluate, latency
 
 if TYPE_CHECKING:
@@ -48,6 +54,14 @@ DEFAULT_RESOLUTIONS = (32, 64, 128)
 CALIBRATION_IMAGES = {"smoke": 32, "laptop": 256}
 DEFAULT_CALIBRATION_IMAGES = 512
 PER_TENSOR = "pytorch/8/per-tensor"  # the key of FX int8 with per-tensor weights in a result
+QAT = "pytorch/8/qat"  # the key of FX int8 after quantization-aware fine-tuning, where it was needed
+ORT_MINMAX = "onnxruntime/8/minmax"  # ONNX Runtime int8 with its default (min-max) activation ranges
+QAT_FLOAT = "pytorch/32/fine-tuned"  # ... and of its float control: the same steps, no fake quantization
+# Post-training int8 that loses more than this much test accuracy is fine-tuned with quantization
+# in the loop (deploy.quantize_aware) for qat_steps(budget) steps; the fix the lesson measures.
+QAT_THRESHOLD = 0.02
+QAT_STEPS = {"smoke": 4, "laptop": 200}
+DEFAULT_QAT_STEPS = 500
 
 
 def key(runtime: str, bits: int) -> str:
@@ -74,6 +88,11 @@ def calibration_size(budget: str | budget_mod.Budget | None = None) -> int:
     return CALIBRATION_IMAGES.get(_budget(budget).name, DEFAULT_CALIBRATION_IMAGES)
 
 
+def qat_steps(budget: str | budget_mod.Budget | None = None) -> int:
+    """Steps of quantization-aware fine-tuning where post-training int8 loses too much (4 at smoke)."""
+    return QAT_STEPS.get(_budget(budget).name, DEFAULT_QAT_STEPS)
+
+
 def deploy_cache_dir(directory: str | os.PathLike | None = None) -> Path:
     """Where lesson 09 stores its measurements: ``directory``, else beside the showdown's cache."""
     return Path(directory).expanduser() if directory is not None else cache_dir().parent / "deploy"
@@ -90,6 +109,7 @@ def versions() -> dict[str, str | None]:
         except md.PackageNotFoundError:
             out[package] = None
     out["quantized_engine"] = backend()
+    out["activation_bits"] = "8" if full_range_activations(backend()) else "7"
     return out
 
 
@@ -174,7 +194,6 @@ def measure(
     network's parameters and MACs at each resolution. ``sizes``: the resolutions to time (default
     :func:`resolutions` of the budget; 32, the training resolution, is always included).
     """
-    from .. import train
     from .runtimes import calibration_batches
 
     b = _budget(budget)
@@ -187,15 +206,16 @@ def measure(
         "recipe": network_recipe(name, dataset.num_classes),
         "resolutions": list(res),
         "calibration_images": calibration_size(b),
+        "onnx_calibration": DEFAULT_CALIBRATION,
+        "qat": {"threshold": QAT_THRESHOLD, "steps": qat_steps(b), "float_control": True},
         "versions": versions(),
         "seed": 0,
     }
 
     def compute() -> dict[str, Any]:
-        torch.manual_seed(0)
-        net = models.build(name, num_classes=dataset.num_classes, variant="cifar")
-        history = train.fit(net, dataset, budget=b, seed=0, progress=progress, **training_settings(b))
-        net = net.cpu().eval().to(memory_format=torch.contiguous_format)
+        # The very network lesson 08 trained, from the showdown's cache when it is there.
+        showdown_cache = None if directory is None else Path(directory).expanduser() / "training"
+        net, history = trained_network(name, dataset, budget=b, progress=progress, directory=showdown_cache)
         test_data = _evaluation_data(dataset, b)
         calibration = calibration_batches(dataset, calibration_size(b))
         out: dict[str, Any] = {
@@ -208,11 +228,13 @@ def measure(
             "latency": {},
             "notes": {},
         }
-        from .export import export_onnx
+        from .export import OrtNet, export_onnx, quantize_onnx
 
         made = {}  # the PyTorch deployments run at any resolution: made once
         for r in res:
             exported = export_onnx(net, r, name=name)  # one export serves ONNX Runtime fp32 and int8
+            if r == TRAIN_RESOLUTION:
+                made_onnx = exported
             for runtime, bits in CONFIGS:
                 k = key(runtime, bits)
                 if runtime.startswith("pytorch"):
@@ -230,8 +252,16 @@ def measure(
                     if d.note:
                         out["notes"][k] = d.note
                 out["latency"].setdefault(k, {})[str(r)] = latency(d, b.bench_seconds)
+        minmax = quantize_onnx(made_onnx, calibration, method="minmax")
+        out["accuracy"][ORT_MINMAX] = evaluate(OrtNet(minmax), test_data)
         per_tensor = quantize(net, calibration, per_channel=False, name=name)
         out["accuracy"][PER_TENSOR] = evaluate(per_tensor, test_data)
+        if out["accuracy"][key("pytorch", 32)] - out["accuracy"][key("pytorch", 8)] > QAT_THRESHOLD:
+            aware = quantize_aware(net, dataset, steps=qat_steps(b), name=name)
+            out["accuracy"][QAT] = evaluate(aware, test_data)
+            out["accuracy"][QAT_FLOAT] = evaluate(fine_tune(net, dataset, steps=qat_steps(b)), test_data)
+            if aware.note:
+                out["notes"][QAT] = aware.note
         out["weight_errors"] = errors_by_kind(weight_errors(net))
         return out
 
@@ -426,7 +456,11 @@ def run(
 
 __all__ = [
     "CALIBRATION_IMAGES",
+    "ORT_MINMAX",
     "PER_TENSOR",
+    "QAT",
+    "QAT_FLOAT",
+    "QAT_THRESHOLD",
     "SMOKE_NETWORKS",
     "DeployStudy",
     "build",
@@ -436,6 +470,7 @@ __all__ = [
     "key",
     "measure",
     "networks",
+    "qat_steps",
     "resolutions",
     "run",
     "versions",

@@ -68,6 +68,14 @@ def cache_path(key: dict[str, Any], directory: str | os.PathLike | None = None) 
     return cache_dir(directory) / f"{key['what']}-{digest}.json"
 
 
+def companion_path(
+    what: str, settings: dict[str, Any], suffix: str, directory: str | os.PathLike | None = None
+) -> Path:
+    """Where a file that goes with a cached result is kept (trained weights, say): the result's own
+    path with ``suffix`` in place of ``.json``, so it has the same key and goes stale with it."""
+    return cache_path(cache_key(what, settings), directory).with_suffix(suffix)
+
+
 # How many results `cached` found and measured in this session (run() reports its share).
 cache_stats = {"hits": 0, "misses": 0}
 
