@@ -111,12 +111,14 @@ def deploy(
     per_channel: bool = True,
     name: str | None = None,
     exported: Any = None,
+    method: str | None = None,
 ) -> Deployed:
     """``model`` ready to run in ``runtime`` at ``bits``: one of the five deployments of :data:`CONFIGS`.
 
     8-bit deployments need ``calibration`` images (normalised, as for training). ONNX models are
     exported for batch 1 at ``resolution`` (or ``exported``, an :class:`~.export.OnnxModel` of it made
-    before, is reused); larger batches run one image at a time. Raises ValueError for
+    before, is reused); larger batches run one image at a time. ``method``: how ONNX Runtime int8 picks
+    activation ranges (``deploy.export.CALIBRATION_METHODS``; default percentile). Raises ValueError for
     an unknown runtime, bits other than 8 or 32, and networks that cannot be quantized or exported.
     """
     runtime, bits = check_config(runtime, bits)
@@ -145,7 +147,8 @@ def deploy(
     if exported is None or exported.input_shape[-1] != resolution:
         exported = export_onnx(model, resolution, name=name)
     if bits == 8:
-        exported = quantize_onnx(exported, calibration, per_channel=per_channel)
+        kwargs = {} if method is None else {"method": method}  # ONNX Runtime's activation ranges
+        exported = quantize_onnx(exported, calibration, per_channel=per_channel, **kwargs)
     return Deployed(name, runtime, bits, resolution, exported.size, OrtNet(exported), note=exported.note)
 
 
