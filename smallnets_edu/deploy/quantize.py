@@ -179,7 +179,7 @@ def has_vnni(flags: str | None = None) -> bool:
 
     Without it, FBGEMM multiplies uint8 activations by int8 weights with ``vpmaddubsw``, whose 16-bit
     sums can saturate; PyTorch's x86 defaults therefore keep activations to 7 bits (``reduce_range``)
-    everywhere. With VNNI the sums are 32-bit and the eighth bit is free. Unknown (not Linux): False.
+    everywhere. VNNI's instructions add the products in 32 bits. Unknown (not Linux): False.
     """
     if flags is None:
         try:
@@ -193,8 +193,12 @@ def has_vnni(flags: str | None = None) -> bool:
 def full_range_activations(engine: str) -> bool:
     """8-bit rather than 7-bit activations: on ARM (qnnpack's default), and on x86 with VNNI.
 
-    Measured on a trained EffNet (the laptop budget's showdown network, 1,000 offline test images, an
-    Intel Xeon with VNNI): float 57.9%, int8 with 7-bit activations 50.0%, with 8-bit 55.5%.
+    Measured on the laptop budget's showdown networks (1,000 offline test images, an Intel Xeon with
+    VNNI, per-channel weights), float -> int8 with 7-bit / 8-bit activations: EffNet 57.9% -> 50.0% /
+    55.5%, MobileNetV2 77.9% -> 77.6% / 68.7%, the others within a point either way. Neither choice is
+    safe for every network after post-training quantization; quantization-aware fine-tuning with 8-bit
+    activations brought both within a point of their float control (lesson 09), so the study keeps 8 bits
+    and fine-tunes where post-training int8 loses more than two points.
     """
     return engine == "qnnpack" or (engine in ("x86", "fbgemm", "onednn") and has_vnni())
 
