@@ -37,6 +37,7 @@ from .studies.cache import (
     cache_path,
     cache_stats,
     cached,
+    companion_path,
     machine,
 )
 from .studies.contest import (
@@ -110,6 +111,7 @@ __all__ = [
     "cache_dir",
     "cache_stats",
     "cached",
+    "companion_path",
     "conv_intensity",
     "costs",
     "draw_front",
@@ -133,5 +135,7 @@ __all__ = [
     "published",
     "run",
     "seconds",
+    "trained_network",
     "training",
+    "training_budget",
 ]
