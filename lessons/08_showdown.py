@@ -377,9 +377,8 @@ fig.tight_layout()
 # %% [markdown]
 # One short run per network, with one seed, cannot rank networks a few points apart: read only the large
 # gaps. In the reference run the order held: MobileNetV2, EffNet and ShuffleNet led on both sets (77.9%,
-# 57.9%, 48.7% of ten classes; 33.7%, 23.7%, 17.0% of twenty). The slow starters, MobileNet v1,
-# FD-MobileNet and the SqueezeNets, had left chance on ten classes (19-27%, chance 10%) but not on
-# twenty (5.6-10%, chance 5%). Which fall furthest with more classes, fewer images each? (Chance: dotted.)
+# 57.9%, 48.7% of ten classes; 33.7%, 23.7%, 17.0% of twenty). The slow starters (MobileNet v1,
+# FD-MobileNet, SqueezeNets) left chance on ten classes (19-27%, chance 10%), not on twenty (5.6-10%).
 #
 # #### What the classifier costs
 #

@@ -322,41 +322,29 @@ table(
 # - **Size**: an int8 network is a little more than a quarter of the float one. The weights shrink
 #   four times; the biases stay 32-bit floats, and each output channel keeps its scale and zero point
 #   (exercise 2 counts them).
-# - **Accuracy**: what 8 bits cost can only be seen on a trained network. **At the `smoke` budget** every
-#   network has seen a few batches of images, its accuracy is near chance (10%), and a point up or down
-#   is noise. At `laptop` these are the networks lesson 08 trained (2 epochs of 4,096 images, the
-#   SqueezeNets 6): partly trained, so compare float and int8 network by network rather than across
-#   networks. In the reference run, post-training int8 with per-channel weights stayed within a point
-#   of float for five networks, and lost 2.4 points on EffNet and 9.2 on MobileNetV2; the next section
-#   fixes both. On trained ImageNet networks, Krishnamoorthi (2018) found post-training quantization
-#   with per-channel weight scales within a few points of float, and per-tensor weights much worse for
-#   the MobileNets, whose depthwise layers are the reason.
+# - **Accuracy** needs a trained network: at `smoke` the networks have seen a few batches and a point up
+#   or down is noise. At `laptop` these are lesson 08's partly trained networks, so compare float and
+#   int8 network by network. Per-channel int8 stayed within a point of float for five networks, and
+#   lost 2.4 points on EffNet and 9.2 on MobileNetV2 (fixed below). On trained ImageNet networks,
+#   Krishnamoorthi (2018) found per-channel int8 within a few points of float, per-tensor much worse.
 
 # %% [markdown]
 # ### When 8 bits cost too much
 #
-# Two choices are already in the numbers above, and one fix is applied only where it is needed:
-#
-# - **8-bit or 7-bit activations.** PyTorch's x86 defaults keep activations to 7 bits (`reduce_range`),
-#   because processors without the VNNI instructions add up 8-bit products in 16 bits, which can
-#   saturate. Where the processor has VNNI, `deploy.qconfig_mapping` gives activations the eighth bit
-#   (`deploy.full_range_activations()` says whether yours does). Neither choice suits every network:
-#   in the reference run 8 bits moved EffNet from 50.0% to 55.5% of its float 57.9%, and MobileNetV2
-#   from 77.6% down to 68.7% of its 77.9% (its per-tensor version kept 77.9%).
-# - **Ranges that ignore outliers.** ONNX Runtime picks each activation's range from the calibration
-#   images, by default from their extremes (min-max), so one outlier stretches the step for all. The
-#   course's ONNX Runtime int8 clips at the 99.999th percentile instead; the min-max version is
-#   measured alongside (EffNet: 54.6% with min-max, 56.8% with percentile ranges).
-# - **Quantization-aware fine-tuning** (Jacob et al. 2018, section 3). Where post-training int8 loses
-#   more than 2 points, the study fine-tunes the network *through* the rounding:
-#   `deploy.quantize_aware(net, dataset, steps=...)` puts fake-quantize nodes on every weight and
-#   activation that will be 8-bit, which round in the forward pass and let gradients pass unchanged,
-#   trains a few hundred steps at a small rate, freezes BatchNorm statistics and then the scales, and
-#   converts to the same int8 graph (same size, same speed). Fine-tuning also *trains*, so the study
-#   fine-tunes the float network for the same steps (`deploy.fine_tune`): only the gap between those
-#   two is what 8 bits cost. In the reference run that gap was 0.4 points for EffNet (68.0% against
-#   68.4%) and 0.6 for MobileNetV2 (81.6% against 82.2%). After the fixes, every network's int8
-#   version was within 1.1 points of float in both runtimes (the largest gap: EffNet in ONNX Runtime).
+# - **8-bit or 7-bit activations.** PyTorch's x86 defaults use 7 bits (`reduce_range`): processors
+#   without VNNI add 8-bit products in 16 bits, which can saturate. With VNNI, `deploy.qconfig_mapping`
+#   gives activations all 8 (`deploy.full_range_activations()`). It cut both ways in the reference run:
+#   EffNet 50.0% -> 55.5% of its float 57.9%, MobileNetV2 77.6% -> 68.7% of its 77.9%.
+# - **Ranges that ignore outliers.** ONNX Runtime takes activation ranges from the calibration images'
+#   extremes by default (min-max); the course's int8 clips at the 99.999th percentile (EffNet: 54.6%
+#   with min-max, 56.8% with percentile ranges).
+# - **Quantization-aware fine-tuning** (Jacob et al. 2018, section 3), where post-training int8 loses
+#   more than 2 points: `deploy.quantize_aware(net, dataset, steps=...)` trains *through* fake-quantize
+#   nodes that round in the forward pass and pass gradients unchanged, then converts to the same int8
+#   graph. Fine-tuning also trains, so `deploy.fine_tune` gives the float network the same steps: only
+#   the gap between the two is what 8 bits cost. Reference run: EffNet 68.0% against 68.4%, MobileNetV2
+#   81.6% against 82.2%. After the fixes, every network's int8 was within 1.1 points of float in both
+#   runtimes.
 
 # %% tags=["nbval-ignore-output"]
 print(f"8-bit activations on this processor: {deploy.full_range_activations(deploy.backend())}")
@@ -527,11 +515,12 @@ table(
 # MobileNetV2 uses ReLU6 "because of its robustness when used with low-precision computation"
 # (lesson 05, section 3): a bounded range gives each activation a step fixed in advance. Its blocks end
 # in *linear* bottlenecks, whose outputs are not bounded, and its depthwise layers are exactly those
-# with the most unequal channels after folding. Both are what per-channel weight scales and calibrated
-# activation ranges are for: in the table of section 3, compare MobileNetV2's per-channel and
-# per-tensor accuracy (at `laptop`), and its int8 size and latency in both runtimes.
-#
-# ### ShuffleNet: "FLOPs are not time"
+# with the most unequal channels after folding: per-channel weight scales are meant for them. Yet in
+# the reference run its per-tensor int8 kept 77.9% and per-channel fell to 68.7%, with 8-bit
+# activations (section 3): a measured surprise, which quantization-aware fine-tuning repaired.
+
+# %% [markdown] {"jp-MarkdownHeadingCollapsed": true, "tags": ["optional"]}
+# ### Deep dive (optional): ShuffleNet's "FLOPs are not time"
 #
 # ShuffleNet's Table 8 timed its networks on a phone because MACs and time disagreed; ShuffleNet V2 made
 # that its first principle. Here is the same check in real runtimes: for each deployment, the time of
@@ -550,8 +539,8 @@ for runtime, bits in deploy.CONFIGS:
     )
 table(["deployment", *deployed.names], rows)
 
-# %% [markdown]
-# ### Which network is fastest per accuracy point?
+# %% [markdown] {"jp-MarkdownHeadingCollapsed": true, "tags": ["optional"]}
+# ### Deep dive (optional): which network is fastest per accuracy point?
 #
 # Milliseconds per point of accuracy, lowest wins, in each deployment. (At `smoke` the accuracies are
 # noise, so this only shows how to ask the question.)
