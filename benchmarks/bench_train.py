@@ -17,9 +17,10 @@ uint8 images. Writes ``benchmarks/results/train_speed.json`` and prints a markdo
 ``--time-to-accuracy`` instead trains every model on ``--dataset`` (any dataset the package loads:
 the offline ``shapes``, CIFAR-10/100 or Tiny-ImageNet from ``--data-dir``, a copy you prepared with
 ``--no-verify``, or ``imagefolder``) twice per seed, side by side: ``fit`` on the whole training set
-for about ``--seconds`` (its throughput, measured on a few batches first, sets the epoch count), then
-the plain loop for exactly the wall time ``fit`` took, set-up and its per-epoch evaluations included.
-It prints test accuracy (mean and standard deviation over ``--seeds``) and images/s of each
+for about ``--seconds`` (its throughput, measured on a few batches first, sets the epoch count) with its
+own recipe at the ``laptop`` budget (its batch included: halved while the run would take under 100 steps,
+unless ``--fit-batch-size`` says otherwise), then the plain loop for exactly the wall time ``fit`` took,
+set-up and its per-epoch evaluations included, at ``--batch-size``. It prints test accuracy (mean and standard deviation over ``--seeds``) and images/s of each
 (``train_time_to_accuracy.json``).
 
     python benchmarks/bench_train.py                      # all models, CPU, all cores
@@ -311,7 +312,7 @@ def fit_for(name: str, ds: data.Dataset, args: argparse.Namespace, seed: int, va
         ds,
         budget="laptop",
         epochs=epochs,
-        batch_size=args.batch_size,
+        batch_size=args.fit_batch_size,  # None: the recipe's (see budget.min_steps)
         train_size=len(ds.train),
         test_size=len(ds.test),
         device="cpu",
@@ -322,6 +323,7 @@ def fit_for(name: str, ds: data.Dataset, args: argparse.Namespace, seed: int, va
     fitted = {
         "seconds": elapsed,
         "epochs": epochs,
+        "batch_size": history.config["batch_size"],
         "images_per_second": sum(e["images_per_second"] for e in history.epochs) / len(history.epochs),
         "test_acc": history.final_test_acc,
     }
@@ -348,7 +350,8 @@ def time_to_accuracy(args: argparse.Namespace) -> dict:
             plain = plain_for(model, ds, args.batch_size, elapsed, seed)
             runs.append({"seed": seed, "fit": fitted, "plain": plain})
             print(
-                f"{name} seed {seed}: fit {fitted['test_acc']:.1%} ({fitted['epochs']} epochs, "
+                f"{name} seed {seed}: fit {fitted['test_acc']:.1%} ({fitted['epochs']} epochs of batch "
+                f"{fitted['batch_size']}, "
                 f"{fitted['images_per_second']:.0f} img/s) vs plain {plain['test_acc']:.1%} "
                 f"({plain['images_per_second']:.0f} img/s) in {elapsed:.0f} s",
                 file=sys.stderr,
@@ -372,6 +375,7 @@ def time_to_accuracy(args: argparse.Namespace) -> dict:
         "seconds": args.seconds,
         "seeds": args.seeds,
         "batch_size": args.batch_size,
+        "fit_batch_size": args.fit_batch_size,
         "width_mult": args.width,
         "rows": rows,
     }
@@ -381,10 +385,11 @@ def accuracy_table(result: dict) -> str:
     where = f"{result['device']} ({result['threads']} threads, torch {result['torch']})"
     title = (
         f"Test accuracy at equal wall time (about {result['seconds']:.0f} s of training each), "
-        f"{result['dataset']}, {result['variant']} variants, width {result['width_mult']:g}, batch "
-        f"{result['batch_size']}, mean ± std over {result['seeds']} seed(s), {where}:"
+        f"{result['dataset']}, {result['variant']} variants, width {result['width_mult']:g}, the plain "
+        f"loop's batch {result['batch_size']}, mean ± std over {result['seeds']} seed(s), {where}:"
     )
-    columns = ["model", "seconds", "fit img/s", "plain img/s", "fit acc.", "plain acc.", "fit - plain"]
+    columns = ["model", "seconds", "fit's batch", "fit img/s", "plain img/s", "fit acc.", "plain acc."]
+    columns.append("fit - plain")
     rows = []
     for r in result["rows"]:
         (fa, fs), (pa, ps) = r["fit"]["test_acc"], r["plain"]["test_acc"]
@@ -392,6 +397,7 @@ def accuracy_table(result: dict) -> str:
             [
                 r["model"],
                 f"{r['fit']['seconds']:.0f}",
+                "/".join(sorted({str(run["fit"].get("batch_size", "?")) for run in r["runs"]})),
                 f"{r['fit']['images_per_second']:,.0f}",
                 f"{r['plain']['images_per_second']:,.0f}",
                 f"{fa:.1%} ± {fs:.1%}",
@@ -487,7 +493,15 @@ def curves_table(result: dict) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--models", nargs="+", default=None, help="default: every registered model")
-    parser.add_argument("--batch-size", type=int, default=128)
+    parser.add_argument(
+        "--batch-size", type=int, default=128, help="both loops' batch (time to accuracy: the plain loop's)"
+    )
+    parser.add_argument(
+        "--fit-batch-size",
+        type=int,
+        default=None,
+        help="time to accuracy: fit's batch (default: its recipe's, halved under the budget's min_steps)",
+    )
     parser.add_argument("--steps", type=int, default=12, help="batches timed per measurement")
     parser.add_argument("--rounds", type=int, default=2, help="measurements per loop (the best is kept)")
     parser.add_argument("--width", type=float, default=1.0)

@@ -28,7 +28,8 @@ def bench():
 def run(bench, tmp_path: Path, *argv: str) -> dict:
     out = tmp_path / "result.json"
     common = ["--time-to-accuracy", "--seconds", "1", "--seeds", "2", "--models", "mobilenet_v2"]
-    common += ["--width", "0.25", "--batch-size", "10", "--steps", "2", "--quiet", "--out", str(out)]
+    common += ["--width", "0.25", "--batch-size", "10", "--fit-batch-size", "12", "--steps", "2"]
+    common += ["--quiet", "--out", str(out)]
     assert bench.main([*common, *argv]) == 0
     return json.loads(out.read_text())
 
@@ -41,6 +42,7 @@ def check_rows(result: dict, classes: int) -> None:
         assert run_["plain"]["seconds"] >= run_["fit"]["seconds"]
         for key in ("fit", "plain"):
             assert 0.0 <= run_[key]["test_acc"] <= 1.0 and run_[key]["images_per_second"] > 0
+        assert run_["fit"]["batch_size"] == 12  # --fit-batch-size reached fit
     mean, std = row["fit"]["test_acc"]
     accs = [r["fit"]["test_acc"] for r in row["runs"]]
     assert mean == pytest.approx(sum(accs) / 2) and std >= 0

@@ -211,6 +211,29 @@ def test_short_budgets_apply_a_networks_short_budget_defaults_only():
     assert train.Settings.resolve(laptop, None, {}, plain).epochs == laptop.epochs
 
 
+def test_laptop_runs_get_their_minimum_steps_by_halving_a_batch_nobody_chose(ds):
+    """Too few steps for a warm-up and a cosine: the batch halves (the rate with it), to 32 at least."""
+    laptop = budget.get("laptop")
+    assert laptop.min_steps == 100 and budget.get("smoke").min_steps == 0
+    assert train.batch_for_steps(128, 1, 10_000, 100) == 64  # 78 steps -> 156
+    assert train.batch_for_steps(128, 2, 10_000, 100) == 128  # 156 steps already
+    assert train.batch_for_steps(128, 1, 500, 100) == 32  # never below 32, even with too few images
+    assert train.batch_for_steps(128, 5, 10_000, 0) == 128
+    one_epoch = {"epochs": 1, "optimizer": "sgd"}
+    short = train.Settings.resolve(laptop, None, one_epoch, None, available_images=10_000)
+    assert (short.batch_size, short.lr) == (64, pytest.approx(laptop.lr / 2))
+    # train_size counts, not the whole set; a chosen or resumed batch is kept; lessons' runs are untouched.
+    subset = train.Settings.resolve(laptop, None, one_epoch | {"train_size": 4_000}, None, 50_000)
+    assert subset.batch_size == 32
+    chosen = train.Settings.resolve(laptop, None, one_epoch | {"batch_size": 128}, None, 10_000)
+    assert chosen.batch_size == 128
+    assert train.Settings.resolve(laptop, {"batch_size": 128}, one_epoch, None, 10_000).batch_size == 128
+    assert train.Settings.resolve(laptop, None, {}, None, 10_000).batch_size == laptop.batch_size
+    # fit passes the data's size: 192 toy images, 2 epochs at laptop: batch 32 (12 steps, the nearest).
+    history = train.fit(tiny(), ds, budget="laptop", epochs=2, device="cpu", progress=False)
+    assert history.config["batch_size"] == 32
+
+
 def lrs(schedule: str, total: int, warmup: int, peak: float = 1.0) -> list[float]:
     """The learning rate of every step of ``train.make_scheduler``'s schedule."""
     optimizer = torch.optim.SGD([nn.Parameter(torch.zeros(1))], lr=peak)

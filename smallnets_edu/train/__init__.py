@@ -21,13 +21,14 @@ from .evaluation import evaluate
 from .history import EPOCH_KEYS, Evaluation, History
 from .loop import fit
 from .recipe import make_optimizer, make_scheduler, param_groups
-from .settings import Settings
+from .settings import Settings, batch_for_steps
 
 __all__ = [
     "EPOCH_KEYS",
     "Evaluation",
     "History",
     "Settings",
+    "batch_for_steps",
     "default_channels_last",
     "default_device",
     "evaluate",

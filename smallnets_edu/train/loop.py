@@ -113,7 +113,9 @@ def fit(
     explicit.update(train_size=train_size, test_size=test_size, augment=augment, head_lr_scale=head_lr_scale)
     explicit.update(optimizer=optimizer)
     defaults = getattr(model, "recipe_defaults", None)
-    settings = Settings.resolve(budget, saved["config"] if saved else None, explicit, defaults)
+    settings = Settings.resolve(
+        budget, saved["config"] if saved else None, explicit, defaults, len(data.train.labels)
+    )
     place = Placement.choose(device, channels_last, amp, settings.batch_size)
     run = Run(model, _subset(data, settings, seed), settings, place, budget, seed)
     if saved is not None:

@@ -36,12 +36,15 @@ class Settings:
         saved: dict[str, Any] | None,
         explicit: dict[str, Any],
         model_defaults: dict[str, Any] | None = None,
+        available_images: int | None = None,
     ) -> Settings:
         """Explicit values win, then the checkpoint being resumed, then the network's own defaults
         (``model.recipe_defaults``), then the budget; every value checked.
 
         A network's defaults may scale the budget's rate (``lr_scale``) and epochs (``epochs_scale``),
         and may hold a ``short_budget`` dict of defaults that apply only at the short budgets.
+        Given ``available_images`` (the training set's size), a batch size nobody chose is halved, down
+        to 32, while the run would take fewer than the budget's ``min_steps`` optimizer steps.
         """
         s: dict[str, Any] = {
             "epochs": budget.epochs,
@@ -68,6 +71,10 @@ class Settings:
         s.update({k: saved[k] for k in s if saved and k in saved})
         s.update({k: v for k, v in explicit.items() if v is not None})
         epochs, batch_size = positive_int("epochs", s["epochs"]), positive_int("batch_size", s["batch_size"])
+        chosen = explicit.get("batch_size") is not None or bool(saved and "batch_size" in saved)
+        if available_images is not None and not chosen:
+            images = available_images if s["train_size"] is None else min(s["train_size"], available_images)
+            batch_size = batch_for_steps(batch_size, epochs, images, budget.min_steps)
         if s["schedule"] not in SCHEDULES:
             raise ValueError(f"schedule must be one of {', '.join(SCHEDULES)}, got {s['schedule']!r}")
         if s["optimizer"] not in OPTIMIZERS:
@@ -110,6 +117,16 @@ class Settings:
     @classmethod
     def keys(cls) -> list[str]:
         return [f.name for f in fields(cls)]
+
+
+def batch_for_steps(batch_size: int, epochs: int, images: int, min_steps: int, smallest: int = 32) -> int:
+    """``batch_size`` halved until ``epochs`` over ``images`` take ``min_steps`` steps (or it reaches
+    ``smallest``): a warm-up and a cosine need steps, and a small network on a CPU costs about the same
+    per image at batch 64 as at 128. The rate follows the batch (linear scaling, in :meth:`Settings.resolve`).
+    """
+    while batch_size // 2 >= smallest and epochs * (images // batch_size) < min_steps:
+        batch_size //= 2
+    return batch_size
 
 
 def positive_int(name: str, value: object) -> int:
