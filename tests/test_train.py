@@ -487,6 +487,25 @@ def test_amp_on_cpu_warns_and_trains_in_float32(ds):
     assert history.config["amp"] is None
 
 
+def test_bf16_on_a_cpu_trains_in_bf16_only_where_the_processor_has_bf16_units(ds, monkeypatch):
+    from smallnets_edu.train import device as device_mod
+
+    monkeypatch.setattr(device_mod, "cpu_has_bf16_units", lambda: True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        history = train.fit(tiny(), ds, epochs=1, amp="bf16", **SETTINGS)
+    assert history.config["amp"] == "bfloat16" and math.isfinite(history.epochs[0]["train_loss"])
+    # The convolutions really ran in bf16 under fit's autocast.
+    with device_mod.autocast(torch.device("cpu"), torch.bfloat16):
+        assert tiny().features(torch.rand(2, 3, 8, 8)).dtype == torch.bfloat16
+    monkeypatch.setattr(device_mod, "cpu_has_bf16_units", lambda: False)
+    with pytest.warns(UserWarning, match="no bfloat16 units"):
+        history = train.fit(tiny(), ds, epochs=1, amp="bf16", **SETTINGS)
+    assert history.config["amp"] is None
+    with pytest.warns(UserWarning, match="CUDA"):  # fp16 stays a GPU choice
+        assert train.resolve_amp("fp16", torch.device("cpu")) is None
+
+
 def test_channels_last_gives_the_same_training(ds):
     """Only the memory layout changes: the weights agree up to floating-point rounding."""
     a, b = tiny(), tiny()

@@ -53,12 +53,25 @@ def default_channels_last(device: torch.device) -> bool:
     return device.type == "cpu"
 
 
+def cpu_has_bf16_units() -> bool:
+    """Whether this processor multiplies bfloat16 in hardware (x86 AVX512-BF16 or AMX tiles)."""
+    checks = ("_is_avx512_bf16_supported", "_is_amx_tile_supported")
+    return any(getattr(torch.cpu, name, lambda: False)() for name in checks)
+
+
 def resolve_amp(amp: bool | str | None, device: torch.device) -> torch.dtype | None:
     """The autocast dtype for mixed precision, or None for float32.
 
-    Mixed precision is for CUDA GPUs: bfloat16 where the GPU supports it (no loss scaling needed), else
-    float16 with a GradScaler. On the CPU and MPS it is off (CPU autocast is slower on most laptops);
-    asking for it there warns and trains in float32.
+    By default mixed precision is for CUDA GPUs: bfloat16 where the GPU supports it (no loss scaling
+    needed), else float16 with a GradScaler. On the CPU, ``amp="bf16"`` trains in bfloat16 where the
+    processor has bfloat16 units (:func:`cpu_has_bf16_units`); elsewhere, and on MPS, asking for mixed
+    precision warns and trains in float32, since emulated bfloat16 is slower than float32.
+
+    Measured on a 2-core Intel Xeon with AMX (one thread, batch 128, channels-last, a training step of
+    each ``cifar`` variant; images/s float32 -> bfloat16): SqueezeNet 1.0 189 -> 355, SqueezeNet 1.1
+    380 -> 568, ShuffleNet 80 -> 90, MobileNetV2 61 -> 59, FD-MobileNet 208 -> 180; at two threads
+    MobileNet v1 301 -> 225 and EffNet 593 -> 630. Dense 3x3 and 1x1 convolutions gain, depthwise ones
+    lose, so it stays a choice, not a default.
     """
     if amp is None or amp is False:
         if amp is None and device.type == "cuda":
@@ -68,10 +81,17 @@ def resolve_amp(amp: bool | str | None, device: torch.device) -> torch.dtype | N
     choices.update({"fp16": torch.float16, "float16": torch.float16})
     if amp not in choices:
         raise ValueError(f"amp must be True, False, None, 'bf16' or 'fp16', got {amp!r}")
+    if device.type == "cpu" and choices[amp] is torch.bfloat16 and cpu_has_bf16_units():
+        return torch.bfloat16
     if device.type != "cuda":
+        why = (
+            "would be emulated on this processor, which has no bfloat16 units (AVX512-BF16 or AMX), "
+            "and slower than float32"
+            if device.type == "cpu" and choices[amp] is torch.bfloat16
+            else "runs on CUDA GPUs, and on CPUs with bfloat16 units as amp='bf16'"
+        )
         warnings.warn(
-            f"mixed precision (amp={amp!r}) runs on CUDA GPUs only; training in float32 on {device.type}",
-            stacklevel=3,
+            f"mixed precision (amp={amp!r}) {why}; training in float32 on {device.type}", stacklevel=3
         )
         return None
     dtype = choices[amp]

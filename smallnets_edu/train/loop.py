@@ -87,10 +87,11 @@ def fit(
 
     The model is moved to ``device`` (default: CUDA GPU, Apple GPU, else CPU) and stays there.
     ``channels_last`` defaults to on for CUDA and the CPU (off on MPS); ``amp`` (mixed precision)
-    defaults to bf16 (or fp16 with loss scaling) on CUDA and is off elsewhere. ``augment`` (random crop
-    and flip) defaults to the loader's choice. Runs with the same ``seed`` on the CPU give identical
-    results; the seed fixes the data order, the augmentation and dropout, and the model's own
-    initialisation is the caller's.
+    defaults to bf16 (or fp16 with loss scaling) on CUDA and is off elsewhere; ``amp="bf16"`` on a CPU
+    with bfloat16 units (AMX, AVX512-BF16) trains in bf16 (faster for the SqueezeNets, see
+    ``resolve_amp``). ``augment`` (random crop and flip) defaults to the loader's choice. Runs with the
+    same ``seed`` on the CPU give identical results; the seed fixes the data order, the augmentation and
+    dropout, and the model's own initialisation is the caller's.
 
     With ``out_dir``, ``last.pt`` is written after every epoch, ``best.pt`` whenever the test accuracy
     improves, and ``history.json`` alongside; ``resume="out/last.pt"`` continues such a run where it
