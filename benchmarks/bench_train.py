@@ -20,8 +20,8 @@ the offline ``shapes``, CIFAR-10/100 or Tiny-ImageNet from ``--data-dir``, a cop
 for about ``--seconds`` (its throughput, measured on a few batches first, sets the epoch count) with its
 own recipe at the ``laptop`` budget (its batch included: halved while the run would take under 100 steps,
 unless ``--fit-batch-size`` says otherwise), then the plain loop for exactly the wall time ``fit`` took,
-set-up and its per-epoch evaluations included, at ``--batch-size``. It prints test accuracy (mean and standard deviation over ``--seeds``) and images/s of each
-(``train_time_to_accuracy.json``).
+set-up and its per-epoch evaluations included, at ``--batch-size``. It prints test accuracy (mean and
+standard deviation over ``--seeds``) and images/s of each (``train_time_to_accuracy.json``).
 
     python benchmarks/bench_train.py                      # all models, CPU, all cores
     python benchmarks/bench_train.py --threads 4 --models mobilenet_v2 shufflenet_v1
