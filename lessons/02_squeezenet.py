@@ -932,9 +932,9 @@ table(["cifar variant, 10 classes", "parameters", "MACs at 32x32", "size at 32 b
 #   gradient, and nothing ever comes back. We measured the live scores falling from half to none within
 #   120 steps, whatever rate conv10 was given.
 #
-# So the published network asks `train.fit` for another optimizer: **AdamW at a tenth of the rate the
-# BatchNorm networks get** (`models.squeezenet.published_recipe`; it changes the training, not the
-# network). AdamW sizes every weight's step by that weight's own gradients, so the body learns however
+# So the published network asks `train.fit` for another optimizer: **AdamW at 3e-4**, far below the
+# rate the BatchNorm networks get (`models.squeezenet.published_recipe`; it changes the training, not
+# the network). AdamW sizes every weight's step by that weight's own gradients, so the body learns however
 # small its gradients are, and at that rate the class scores stay alive (at twice the rate they died).
 # One more change makes it learn within the `laptop` budget. After the budget's 5 epochs its training loss
 # is still far above what label smoothing allows: it **underfits**, so random crops and flips, which

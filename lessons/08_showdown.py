@@ -263,13 +263,13 @@ dataset
 
 # %% [markdown]
 # Training seven networks where other lessons train one to three takes time, so the showdown shortens
-# the budget's recipe on a CPU: at the `laptop` budget each network trains for 2 epochs on 4,096 images
-# in batches of 64 (most of the lesson's time, which its first cells print); at `smoke`, a few batches,
-# which only proves that the code runs. The `gpu` and `full` budgets (meant for a GPU) train exactly as
-# the budget says. Each network keeps what `fit` picks for it (`model.recipe_defaults`): SGD for the two
-# with shortcuts, AdamW for the five without, which SGD leaves far behind in a short run (lesson 10
-# measures by how much), and three times the epochs for the published SqueezeNets, which run fast but
-# learn slowly. The settings on top of the budget:
+# the budget's recipe on a CPU: at `laptop` each network trains for 2 epochs on 4,096 images in
+# batches of 64, on plain images as `fit` trains any run that short (most of the lesson's time, which
+# its first cells print); at `smoke`, a few batches, which only proves that the code runs. The `gpu`
+# and `full` budgets (meant for a GPU) train exactly as the budget says. Each network keeps what `fit`
+# picks for it (`model.recipe_defaults`): SGD for the two with shortcuts, AdamW for the five without,
+# which SGD leaves far behind in a short run (lesson 10 measures by how much), and three times the
+# epochs for the published SqueezeNets, which run fast but learn slowly. On top of the budget:
 
 # %%
 now = showdown.training_budget(budget.current())

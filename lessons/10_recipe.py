@@ -69,16 +69,15 @@ print(reference.banner("10"))
 # 3. the network's own `recipe_defaults`: what it asks of `fit`;
 # 4. the budget (`SMALLNETS_BUDGET`): epochs, batch, images, rate, decay, warm-up, smoothing.
 #
-# Some settings follow others. The optimizer brings its own peak rate and weight decay (SGD the
-# budget's, 0.1 and 5e-4 at `laptop`; AdamW 3e-3 and 0.05); the rate then scales **linearly with the
+# Some settings follow others. The optimizer brings its own peak rate and weight decay, both the
+# budget's (SGD 0.1 and 5e-4 at `laptop`; AdamW 2e-2 and 0.05); the rate then scales **linearly with the
 # batch size** (Goyal et al. 2017), so that changing only `batch_size` keeps the recipe sensible. At
 # `laptop` the batch also follows the data: a batch nobody chose halves (down to 32) while the run would
 # take fewer than 100 optimizer steps, because a warm-up and a cosine need steps. One epoch of 10,000
 # images in batches of 128 is only 78 of them; in batches of 64, MobileNetV2 went from 62% to 81% in
-# the same time (the README's benchmarks). The runs of this lesson take 117 steps or more. A
-# network's defaults may also scale the budget's rate (`lr_scale`) and epochs (`epochs_scale`), and
-# hold a `short_budget` dictionary that applies only at the short budgets (`smoke` and `laptop`). Here
-# is what each network asks for:
+# the same time (the README's benchmarks). The runs of this lesson take 117 steps or more. A network's
+# defaults may also name its own AdamW rate (`adamw_lr`), scale the epochs (`epochs_scale`), and hold
+# a `short_budget` dictionary for the short budgets (`smoke`, `laptop`). What each network asks for:
 
 # %%
 for name in models.names():
@@ -86,9 +85,9 @@ for name in models.names():
 
 # %% [markdown]
 # Three recipes, then. The networks with shortcuts (MobileNetV2, ShuffleNet) ask for nothing and train
-# with SGD; the three without (MobileNet, FD-MobileNet, EffNet) ask for AdamW; the published SqueezeNets
-# ask for AdamW at a tenth of its rate and, at the short budgets, three times the epochs without
-# augmentation. `train.Settings.resolve` is the function `fit` calls; here it settles one network of
+# with SGD; the three without (MobileNet, FD-MobileNet, EffNet) ask for AdamW at the budget's rate; the
+# published SqueezeNets ask for AdamW at their own, much lower rate and, at the short budgets, three
+# times the epochs without augmentation. `train.Settings.resolve` is the function `fit` calls; here it settles one network of
 # each kind at two budgets, and one network with two arguments given explicitly:
 
 
@@ -119,8 +118,8 @@ table([*header, "label smoothing", "augmentation"], rows)
 # Read it row by row. The `gpu` budget doubles the batch and the SGD rate together (the linear rule
 # again) and trains 30 epochs on the whole training set. SqueezeNet 1.1 trains 15 epochs at `laptop`,
 # three times the budget's 5, without augmentation, and 30 at `gpu` like everyone else: its short-budget
-# recipe has switched off. Asking EffNet for SGD brings SGD's own rate and decay, not AdamW's; asking for
-# batch 32 divides the rate by four. The sections below open each column.
+# recipe has switched off. EffNet's AdamW peaks at 2e-2 at `laptop` (a short run needs a high rate,
+# README) and 3e-3 at `gpu`. Asking it for SGD brings SGD's rate and decay; batch 32 divides the rate by 4. The sections below open each column.
 
 # %% [markdown]
 # ## 2. The learning rate, step by step
@@ -350,7 +349,7 @@ class TwoWeights(nn.Module):
         self.w = nn.Parameter(torch.ones(2))
 
 
-for name, rate in (("sgd", laptop.lr), ("adamw", recipe.ADAMW_LR)):
+for name, rate in (("sgd", laptop.lr), ("adamw", laptop.adamw_lr)):
     model = TwoWeights()
     optimizer = recipe.make_optimizer(model, rate, weight_decay=0.0, optimizer=name)
     model.w.grad = torch.tensor([5.0, 0.005])  # a gradient near the input, and one deep in the network
@@ -369,8 +368,8 @@ for name, rate in (("sgd", laptop.lr), ("adamw", recipe.ADAMW_LR)):
 # **The published SqueezeNets** have no BatchNorm at all, and a ReLU on their class scores. With SGD
 # they stay at chance: early training finds the quickest way down the loss, equal scores for every
 # class, by pushing every score below zero, where the ReLU passes no gradient, and nothing comes back
-# (lesson 02's last deep dive). AdamW at 1e-3, or even 6e-4, still kills the scores; at 3e-4, a tenth
-# of the rate the BatchNorm networks get, they live: hence `lr_scale: 0.1`. They then **underfit**
+# (lesson 02's last deep dive). AdamW at 1e-3, or even 6e-4, still kills the scores; at 3e-4, far
+# below the BatchNorm networks' rate, they live: hence `adamw_lr: 0.0003`. They then **underfit**
 # (their training loss stays far above the floor of section 4), so at the short budgets they train three
 # times the epochs without augmentation: random crops and flips fight overfitting, which they do not
 # have, and their images are cheap. SqueezeNet 1.1 went from 33% to 71% (README, three seeds).
@@ -513,6 +512,8 @@ fig.tight_layout()
 # - **Warm-up, label smoothing, augmentation** protect a *long* run: its first steps at a high rate,
 #   and against overconfidence and overfitting, which three short epochs barely reach. A short ablation
 #   measures what a part is worth at *this* budget, no more. (At `smoke` the warm-up is already zero.)
+#   Shorter still, it only slows the learning: at `laptop` a run of one or two epochs trains on plain
+#   images unless you ask (`budget.plain_up_to_epochs`; the README measured it).
 # - **Batch 32** takes four times the steps at a quarter of the rate, over the same images.
 #
 # In the reference run two changes stood far outside any seed's spread: SGD cost EffNet 35 points, and
@@ -539,8 +540,8 @@ for seed in MORE_SEEDS:
 #   and ten classes.
 # - MobileNetV2 and ShuffleNet start every residual branch at zero, as their shallow main path.
 # - Networks with shortcuts train with SGD; those without, whose gradients grow towards the input, with
-#   AdamW; the published SqueezeNets with AdamW at a tenth of its rate, and at the short budgets three
-#   times the epochs without augmentation.
+#   AdamW (2e-2 at `laptop`); the published SqueezeNets with AdamW at 3e-4, and at the short budgets
+#   three times the epochs without augmentation.
 # - An ablation changes one thing from the same start; one seed per change separates large effects only.
 
 # %% [markdown]

@@ -263,4 +263,5 @@ def test_the_lessons_settings_table_holds():
     assert (laptop.epochs, laptop.augment) == (15, False) and (gpu.epochs, gpu.augment) == (30, None)
     sgd = resolved("effnet", "laptop", optimizer="sgd")
     assert (sgd.lr, sgd.weight_decay) == (0.1, 5e-4)
-    assert math.isclose(resolved("effnet", "laptop", batch_size=32).lr, 3e-3 / 4)
+    assert math.isclose(resolved("effnet", "laptop", batch_size=32).lr, 2e-2 / 4)
+    assert resolved("effnet", "laptop", epochs=2).augment is False  # short runs see plain images

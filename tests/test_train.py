@@ -148,7 +148,7 @@ def test_adamw_is_a_choice_with_its_own_rate_and_decoupled_decay(ds):
     quiet = {"budget": "smoke", "device": "cpu", "progress": False}
     hist = train.fit(tiny(), ds, **quiet, optimizer="adamw", batch_size=32)
     assert hist.config["optimizer"] == "adamw"
-    assert hist.config["lr"] == pytest.approx(train.recipe.ADAMW_LR * 32 / b.batch_size)
+    assert hist.config["lr"] == pytest.approx(b.adamw_lr * 32 / b.batch_size)
     assert hist.config["weight_decay"] == train.recipe.ADAMW_WEIGHT_DECAY
     # An explicit decay wins; SGD keeps the budget's.
     hist = train.fit(tiny(), ds, **quiet, optimizer="adamw", weight_decay=0.1)
@@ -164,7 +164,7 @@ def test_networks_without_shortcuts_ask_fit_for_adamw_and_the_others_do_not():
         model = models.build("squeezenet1_0", num_classes=classes, width_mult=0.25, variant="cifar")
         assert model.recipe_defaults == {
             "optimizer": "adamw",
-            "lr_scale": 0.1,
+            "adamw_lr": 3e-4,
             "short_budget": {"epochs_scale": 3, "augment": False},
         }
     with_bn = models.build("squeezenet1_1", num_classes=10, variant="cifar", batch_norm=True)
@@ -180,10 +180,11 @@ def test_networks_without_shortcuts_ask_fit_for_adamw_and_the_others_do_not():
     smoke = budget.get("smoke")
     hist = train.fit(model, ds, budget="smoke", epochs=1, batch_size=16, progress=False)
     assert hist.config["optimizer"] == "adamw"
-    assert hist.config["lr"] == pytest.approx(train.recipe.ADAMW_LR * 16 / smoke.batch_size * 0.1)
+    assert hist.config["lr"] == pytest.approx(3e-4 * 16 / smoke.batch_size)
+    # Its own AdamW rate is not given to another optimizer.
     hist = train.fit(model, ds, budget="smoke", epochs=1, batch_size=16, progress=False, optimizer="sgd")
     assert hist.config["optimizer"] == "sgd"
-    assert hist.config["lr"] == pytest.approx(smoke.lr * 16 / smoke.batch_size * 0.1)
+    assert hist.config["lr"] == pytest.approx(smoke.lr * 16 / smoke.batch_size)
     hist = train.fit(model, ds, budget="smoke", epochs=1, batch_size=16, progress=False, lr=0.01)
     assert (hist.config["optimizer"], hist.config["lr"]) == ("adamw", 0.01)
 
@@ -198,7 +199,7 @@ def test_short_budgets_apply_a_networks_short_budget_defaults_only():
         assert b.short == (name in ("smoke", "laptop"))
         assert settings.epochs == (3 * b.epochs if b.short else b.epochs)
         assert settings.augment is (False if b.short else None)
-        assert (settings.optimizer, settings.lr) == ("adamw", pytest.approx(train.recipe.ADAMW_LR * 0.1))
+        assert (settings.optimizer, settings.lr) == ("adamw", pytest.approx(3e-4))
     # Explicit values and a resumed run's values win over the scaled defaults.
     laptop = budget.get("laptop")
     assert train.Settings.resolve(laptop, None, {"epochs": 2, "augment": True}, defaults).epochs == 2
@@ -209,6 +210,32 @@ def test_short_budgets_apply_a_networks_short_budget_defaults_only():
     # Networks without such defaults get the budget's epochs everywhere.
     plain = models.build("mobilenet_v2", num_classes=10, width_mult=0.25, variant="cifar").recipe_defaults
     assert train.Settings.resolve(laptop, None, {}, plain).epochs == laptop.epochs
+
+
+def test_short_runs_train_on_plain_images_unless_someone_chose_augmentation():
+    """At smoke and laptop a run of at most two epochs sees no crops or flips; longer runs and the
+    long budgets leave it to the loader."""
+    laptop, gpu = budget.get("laptop"), budget.get("gpu")
+    plain_up_to = [budget.get(name).plain_up_to_epochs for name in ("smoke", "laptop", "gpu", "full")]
+    assert plain_up_to == [2, 2, 0, 0]
+    for epochs, plain in ((1, False), (2, False), (3, None), (5, None)):
+        assert train.Settings.resolve(laptop, None, {"epochs": epochs}, None).augment is plain
+    assert train.Settings.resolve(laptop, None, {"epochs": 2, "augment": True}, None).augment is True
+    assert train.Settings.resolve(laptop, {"augment": True}, {"epochs": 2}, None).augment is True
+    assert train.Settings.resolve(gpu, None, {"epochs": 1}, None).augment is None
+
+
+def test_adamw_takes_the_budgets_rate_or_the_networks_own():
+    laptop = budget.get("laptop")
+    adamw = {"optimizer": "adamw"}
+    assert train.Settings.resolve(laptop, None, {}, adamw).lr == laptop.adamw_lr
+    half = train.Settings.resolve(laptop, None, {"batch_size": 64}, adamw)
+    assert half.lr == pytest.approx(laptop.adamw_lr / 2)  # linear in the batch, like SGD's
+    own = train.Settings.resolve(laptop, None, {"batch_size": 64}, adamw | {"adamw_lr": 1e-3})
+    assert own.lr == pytest.approx(5e-4)
+    assert train.Settings.resolve(laptop, None, {"lr": 0.5}, adamw | {"adamw_lr": 1e-3}).lr == 0.5
+    with pytest.raises(ValueError, match="adamw_lr must be a number greater than 0"):
+        train.Settings.resolve(laptop, None, {}, adamw | {"adamw_lr": 0})
 
 
 def test_laptop_runs_get_their_minimum_steps_by_halving_a_batch_nobody_chose(ds):
@@ -287,7 +314,7 @@ def test_fit_is_the_textbook_recipe(ds):
     model.head[2].p = 0.0  # no dropout, so both loops draw no random numbers of their own
     reference = copy.deepcopy(model)
     settings = {"epochs": 2, "weight_decay": 1e-3, "label_smoothing": 0.2, "warmup_epochs": 1, "lr": 0.2}
-    train.fit(model, ds, **settings, **SETTINGS)
+    train.fit(model, ds, **settings, **SETTINGS, augment=True)  # two epochs would otherwise be plain
 
     decay = [p for p in reference.parameters() if p.ndim > 1]
     no_decay = [p for p in reference.parameters() if p.ndim <= 1]

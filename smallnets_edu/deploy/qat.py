@@ -28,7 +28,7 @@ from .quantize import QuantizedNet, convert_with_fallback, network_name, qat_qco
 
 DEFAULT_STEPS = 200
 DEFAULT_BATCH_SIZE = 64
-# Adam at a rate a tenth of the course's AdamW peak (3e-3): fine-tuning, not training.
+# Adam at a tenth of the AdamW peak of the long budgets (3e-3): fine-tuning, not training.
 DEFAULT_LR = 3e-4
 FREEZE_BATCHNORM_AT = 0.5  # fraction of the steps after which BatchNorm statistics stop moving
 FREEZE_OBSERVERS_AT = 0.75  # ... and after which the scales and zero points stop moving

@@ -6,7 +6,7 @@ import math
 from dataclasses import asdict, dataclass, fields
 from typing import TYPE_CHECKING, Any
 
-from .recipe import ADAMW_LR, ADAMW_WEIGHT_DECAY, ONECYCLE_WARMUP, OPTIMIZERS, SCHEDULES
+from .recipe import ADAMW_WEIGHT_DECAY, ONECYCLE_WARMUP, OPTIMIZERS, SCHEDULES
 
 if TYPE_CHECKING:
     from ..budget import Budget
@@ -41,8 +41,10 @@ class Settings:
         """Explicit values win, then the checkpoint being resumed, then the network's own defaults
         (``model.recipe_defaults``), then the budget; every value checked.
 
-        A network's defaults may scale the budget's rate (``lr_scale``) and epochs (``epochs_scale``),
-        and may hold a ``short_budget`` dict of defaults that apply only at the short budgets.
+        A network's defaults may set its own AdamW peak at the budget's batch (``adamw_lr``), scale the
+        budget's epochs (``epochs_scale``), and hold a ``short_budget`` dict of defaults that apply only
+        at the short budgets. A run of at most the budget's ``plain_up_to_epochs`` epochs trains on
+        plain images unless someone chose ``augment``.
         Given ``available_images`` (the training set's size), a batch size nobody chose is halved, down
         to 32, while the run would take fewer than the budget's ``min_steps`` optimizer steps.
         """
@@ -64,7 +66,7 @@ class Settings:
         short_budget = defaults.pop("short_budget", {})
         if budget.short:
             defaults.update(short_budget)
-        lr_scale = number("lr_scale", defaults.pop("lr_scale", 1.0), 0.0, low_open=True)
+        adamw_lr = defaults.pop("adamw_lr", None)
         epochs_scale = number("epochs_scale", defaults.pop("epochs_scale", 1.0), 0.0, low_open=True)
         s["epochs"] = max(1, round(budget.epochs * epochs_scale))
         s.update({k: v for k, v in defaults.items() if k in s})
@@ -83,9 +85,11 @@ class Settings:
         if s["lr"] is None:
             # The budget's rate is tuned for its batch size; scale it linearly with the batch
             # (Goyal et al., 2017) so changing only batch_size keeps the recipe sensible.
-            # A network may ask for a fraction of it (``lr_scale`` in its ``recipe_defaults``).
-            peak = ADAMW_LR if adamw else budget.lr
-            s["lr"] = peak * batch_size / budget.batch_size * lr_scale
+            # A network may name its own AdamW peak (``adamw_lr`` in its ``recipe_defaults``).
+            peak = budget.adamw_lr if adamw else budget.lr
+            if adamw and adamw_lr is not None:
+                peak = number("adamw_lr", adamw_lr, 0.0, low_open=True)
+            s["lr"] = peak * batch_size / budget.batch_size
         if s["weight_decay"] is None:
             s["weight_decay"] = ADAMW_WEIGHT_DECAY if adamw else budget.weight_decay
         if s["warmup_epochs"] is None:
@@ -96,6 +100,8 @@ class Settings:
             raise ValueError(
                 f"augment must be True, False or None (the loader's default), got {s['augment']!r}"
             )
+        if s["augment"] is None and epochs <= budget.plain_up_to_epochs:
+            s["augment"] = False  # too few epochs to overfit: crops and flips only slow the learning
         return cls(
             epochs=epochs,
             batch_size=batch_size,
