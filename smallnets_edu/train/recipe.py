@@ -33,7 +33,9 @@ seeds, the README's tables):
   the 78 steps did worse (MobileNetV2 29% and 19%, two seeds).
 - No augmentation for runs of at most two epochs at the short budgets (``budget.plain_up_to_epochs``):
   random crops and flips fight overfitting, which a network that has seen each image once or twice does
-  not have. PLAIN_RESULTS
+  not have. Two epochs at AdamW 2e-2, plain against crop + flip: MobileNet v1 64.7 +- 4.0% against
+  54.0 +- 4.9%, FD-MobileNet 68.7 +- 6.3% against 66.1 +- 4.1%, EffNet 80.8 +- 0.9% against 79.6 +- 1.2%;
+  one epoch of batch 64 (SGD), ShuffleNet 65.6 +- 3.9% against 59.2 +- 2.1%.
 """
 
 from __future__ import annotations
