@@ -343,7 +343,7 @@ def time_to_accuracy(args: argparse.Namespace) -> dict:
     rows = []
     for name in args.models:
         runs = []
-        for seed in range(args.seeds):
+        for seed in range(args.first_seed, args.first_seed + args.seeds):
             fitted, elapsed = fit_for(name, ds, args, seed, variant)
             torch.manual_seed(seed)
             model = models.build(name, num_classes=ds.num_classes, width_mult=args.width, variant=variant)
@@ -374,6 +374,7 @@ def time_to_accuracy(args: argparse.Namespace) -> dict:
         "variant": variant,
         "seconds": args.seconds,
         "seeds": args.seeds,
+        "first_seed": args.first_seed,
         "batch_size": args.batch_size,
         "fit_batch_size": args.fit_batch_size,
         "width_mult": args.width,
@@ -425,7 +426,7 @@ def laptop_curves(args: argparse.Namespace) -> dict:
     rows = []
     for name in args.models:
         curves, seconds = [], []
-        for seed in range(args.seeds):
+        for seed in range(args.first_seed, args.first_seed + args.seeds):
             torch.manual_seed(seed)
             model = models.build(name, num_classes=ds.num_classes, width_mult=args.width, variant=variant)
             history = train.fit(
@@ -528,6 +529,9 @@ def main(argv: list[str] | None = None) -> int:
         "--seeds", type=int, default=3, help="runs per model (time to accuracy, laptop curves)"
     )
     parser.add_argument(
+        "--first-seed", type=int, default=0, help="seeds run from this one (to add a seed to a row later)"
+    )
+    parser.add_argument(
         "--dataset", default="shapes", help="shapes (default), cifar10, cifar100, tinyimagenet or imagefolder"
     )
     parser.add_argument("--data-dir", default=None, help="where the dataset is (imagefolder: its root)")
@@ -536,6 +540,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=None)
     parser.add_argument("--quiet", action="store_true")
     args = parser.parse_args(argv)
+    if args.seeds < 1 or args.first_seed < 0:
+        parser.error(f"--seeds must be 1 or more, --first-seed 0 or more ({args.seeds}, {args.first_seed})")
     args.models = args.models or models.names()
     for name in args.models:
         models.info(name)  # unknown names fail before any timing

@@ -34,9 +34,9 @@ def run(bench, tmp_path: Path, *argv: str) -> dict:
     return json.loads(out.read_text())
 
 
-def check_rows(result: dict, classes: int) -> None:
+def check_rows(result: dict, classes: int, seeds: tuple[int, int] = (0, 1)) -> None:
     (row,) = result["rows"]
-    assert row["model"] == "mobilenet_v2" and [r["seed"] for r in row["runs"]] == [0, 1]
+    assert row["model"] == "mobilenet_v2" and [r["seed"] for r in row["runs"]] == list(seeds)
     for run_ in row["runs"]:
         # The plain loop trained for the wall time fit took, no less.
         assert run_["plain"]["seconds"] >= run_["fit"]["seconds"]
@@ -61,11 +61,17 @@ def test_a_prepared_cifar10_copy(bench, tmp_path):
 def test_an_image_folder_at_64_pixels(bench, tmp_path, capsys):
     write_image_folder(tmp_path / "images", size=72)
     argv = ["--dataset", "imagefolder", "--data-dir", str(tmp_path / "images"), "--resolution", "64"]
-    result = run(bench, tmp_path, *argv)
-    check_rows(result, 3)
+    result = run(bench, tmp_path, *argv, "--first-seed", "5")
+    check_rows(result, 3, seeds=(5, 6))  # a row's seeds can be added to later
     assert result["variant"] == "tiny" and "64x64" in result["dataset"]
     table = capsys.readouterr().out
     assert "| mobilenet_v2 |" in table and "fit - plain" in table
+
+
+def test_seeds_are_checked(bench):
+    for argv in (["--seeds", "0"], ["--first-seed", "-1"]):
+        with pytest.raises(SystemExit):
+            bench.main(["--time-to-accuracy", *argv])
 
 
 def test_cifar100_many_classes(bench, tmp_path, monkeypatch):
