@@ -376,9 +376,9 @@ fig.tight_layout()
 
 # %% [markdown]
 # One short run per network, with one seed, cannot rank networks a few points apart: read only the large
-# gaps. In the reference run the order held: MobileNetV2, EffNet and ShuffleNet led on both sets (77.9%,
-# 57.9%, 48.7% of ten classes; 33.7%, 23.7%, 17.0% of twenty). The slow starters (MobileNet v1,
-# FD-MobileNet, SqueezeNets) left chance on ten classes (19-27%, chance 10%), not on twenty (5.6-10%).
+# gaps. In the reference run MobileNetV2 and EffNet led on both sets (77.5%, 65.1% of ten classes;
+# 31.7%, 24.1% of twenty), then ShuffleNet and FD-MobileNet (52.6%, 43.2%; 17.7%, 19.1%). The slow
+# starters left chance on ten classes (26-27%), on twenty only MobileNet v1 (11.7%; chance 5%).
 #
 # #### What the classifier costs
 #
