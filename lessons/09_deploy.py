@@ -324,8 +324,8 @@ table(
 #   (exercise 2 counts them).
 # - **Accuracy** needs a trained network: at `smoke` the networks have seen a few batches and a point up
 #   or down is noise. At `laptop` these are lesson 08's partly trained networks, so compare float and
-#   int8 network by network. Per-channel int8 stayed within a point of float for five networks, and
-#   lost 2.4 points on EffNet and 9.2 on MobileNetV2 (fixed below). On trained ImageNet networks,
+#   int8 network by network. Per-channel int8 stayed within a point of float for six networks, and
+#   lost 10.4 points on MobileNetV2 (fixed below). On trained ImageNet networks,
 #   Krishnamoorthi (2018) found per-channel int8 within a few points of float, per-tensor much worse.
 
 # %% [markdown]
@@ -333,18 +333,18 @@ table(
 #
 # - **8-bit or 7-bit activations.** PyTorch's x86 defaults use 7 bits (`reduce_range`): processors
 #   without VNNI add 8-bit products in 16 bits, which can saturate. With VNNI, `deploy.qconfig_mapping`
-#   gives activations all 8 (`deploy.full_range_activations()`). It cut both ways in the reference run:
-#   EffNet 50.0% -> 55.5% of its float 57.9%, MobileNetV2 77.6% -> 68.7% of its 77.9%.
+#   gives activations all 8 (`deploy.full_range_activations()`). It cut both ways in an earlier run
+#   (networks trained by an earlier recipe): EffNet 50.0% -> 55.5% of its float 57.9%, MobileNetV2
+#   77.6% -> 68.7% of its 77.9%.
 # - **Ranges that ignore outliers.** ONNX Runtime takes activation ranges from the calibration images'
-#   extremes by default (min-max); the course's int8 clips at the 99.999th percentile (EffNet: 54.6%
-#   with min-max, 56.8% with percentile ranges).
+#   extremes by default (min-max); the course's int8 clips at the 99.999th percentile (EffNet: 63.9%
+#   with min-max, 65.9% with percentile ranges, of its float 65.1%).
 # - **Quantization-aware fine-tuning** (Jacob et al. 2018, section 3), where post-training int8 loses
 #   more than 2 points: `deploy.quantize_aware(net, dataset, steps=...)` trains *through* fake-quantize
 #   nodes that round in the forward pass and pass gradients unchanged, then converts to the same int8
 #   graph. Fine-tuning also trains, so `deploy.fine_tune` gives the float network the same steps: only
-#   the gap between the two is what 8 bits cost. Reference run: EffNet 68.0% against 68.4%, MobileNetV2
-#   81.6% against 82.2%. After the fixes, every network's int8 was within 1.1 points of float in both
-#   runtimes.
+#   the gap between the two is what 8 bits cost. Reference run: MobileNetV2 82.1% against 82.8%. After
+#   the fixes, every network's int8 was within a point of float in both runtimes.
 
 # %% tags=["nbval-ignore-output"]
 print(f"8-bit activations on this processor: {deploy.full_range_activations(deploy.backend())}")
@@ -516,8 +516,8 @@ table(
 # (lesson 05, section 3): a bounded range gives each activation a step fixed in advance. Its blocks end
 # in *linear* bottlenecks, whose outputs are not bounded, and its depthwise layers are exactly those
 # with the most unequal channels after folding: per-channel weight scales are meant for them. Yet in
-# the reference run its per-tensor int8 kept 77.9% and per-channel fell to 68.7%, with 8-bit
-# activations (section 3): a measured surprise, which quantization-aware fine-tuning repaired.
+# the reference run its per-tensor int8 kept 77.6% (float: 77.5%) and per-channel fell to 67.1%, with
+# 8-bit activations (section 3): a measured surprise, which quantization-aware fine-tuning repaired.
 
 # %% [markdown] {"jp-MarkdownHeadingCollapsed": true, "tags": ["optional"]}
 # ### Deep dive (optional): ShuffleNet's "FLOPs are not time"
