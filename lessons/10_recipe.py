@@ -115,11 +115,11 @@ header = ["network, budget", "optimizer", "peak rate", "decay", "batch", "epochs
 table([*header, "label smoothing", "augmentation"], rows)
 
 # %% [markdown]
-# Read it row by row. The `gpu` budget doubles the batch and the SGD rate together (the linear rule
-# again) and trains 30 epochs on the whole training set. SqueezeNet 1.1 trains 15 epochs at `laptop`,
-# three times the budget's 5, without augmentation, and 30 at `gpu` like everyone else: its short-budget
-# recipe has switched off. EffNet's AdamW peaks at 2e-2 at `laptop` (a short run needs a high rate,
-# README) and 3e-3 at `gpu`. Asking it for SGD brings SGD's rate and decay; batch 32 divides the rate by 4. The sections below open each column.
+# Read it row by row. `gpu` doubles the batch and the SGD rate together (the linear rule again) and
+# trains 30 epochs on the whole set. SqueezeNet 1.1 trains 15 epochs at `laptop`, three times the
+# budget's 5, without augmentation, and 30 at `gpu`: its short-budget recipe has switched off. EffNet's
+# AdamW peaks at 2e-2 at `laptop` (a short run needs a high rate) and 3e-3 at `gpu`. Asking for SGD
+# brings SGD's rate and decay; batch 32 divides the rate by 4. The sections below open each column.
 
 # %% [markdown]
 # ## 2. The learning rate, step by step
