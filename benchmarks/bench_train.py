@@ -3,8 +3,10 @@
 For every model's ``cifar`` variant (batch 128, 32x32 images, 10 classes), on the CPU by default:
 
 - ``fit``: :func:`smallnets_edu.train.fit` for one epoch of ``--steps`` batches; its history's
-  ``images_per_second`` (training only, evaluation excluded). Run twice, with the NCHW and the
-  channels-last memory layout, which is how ``default_channels_last`` was decided.
+  ``images_per_second`` (training only, evaluation excluded). Run in float32 with the NCHW and the
+  channels-last memory layout, which is how ``default_channels_last`` was decided, and, on a CPU with
+  bfloat16 units, a third time as ``fit`` runs by default there (channels-last, bfloat16 but for the
+  k x k depthwise convolutions, ``train.resolve_amp``).
 - ``plain``: the tutorial pattern: a ``torch.utils.data.Dataset`` that augments one image at a time
   (torchvision's ``RandomCrop(32, padding=4)``, ``RandomHorizontalFlip``, ``ToTensor``, ``Normalize``,
   emulated with torch ops because torchvision is not a dependency, and without the PIL round trip,
@@ -140,6 +142,7 @@ def fit_speed(
     channels_last: bool,
     device: torch.device,
     clock=None,
+    amp: bool | None = None,
 ) -> float:
     """Training images/s of ``fit``: its own figure, or, with a ``clock``, timed around the whole call
     (set-up and the one evaluation batch included, which only counts against ``fit``)."""
@@ -154,6 +157,7 @@ def fit_speed(
         test_size=len(ds.test),
         channels_last=channels_last,
         device=device,
+        amp=amp,
         progress=False,
     )
     if clock:
@@ -182,16 +186,17 @@ def speed(args: argparse.Namespace) -> dict:
     clock = time.process_time if args.clock == "cpu" else None
     # Two test images: fit evaluates after its epoch, and that pass should cost next to nothing here.
     ds = synthetic_dataset(args.steps * args.batch_size, 2)
+    bf16 = device.type == "cpu" and train.resolve_amp(None, device) is not None
     rows = []
     for name in args.models:
         result = {"model": name}
         warm_up(name, args.width, args.batch_size, device)
-        keys = ["fit_nchw", "fit_channels_last", "plain"]
+        keys = ["fit_nchw", "fit_channels_last", "plain"] + (["fit_bf16"] if bf16 else [])
         samples: dict[str, list[float]] = {key: [] for key in keys}
         for r in range(args.rounds):
             # Rounds interleave the three loops (in a rotating order) and each keeps its best round, so a
             # burst of load from other programs does not land on one loop only.
-            for key in keys[r % 3 :] + keys[: r % 3]:
+            for key in keys[r % len(keys) :] + keys[: r % len(keys)]:
                 torch.manual_seed(0)
                 model = models.build(name, num_classes=NUM_CLASSES, width_mult=args.width, variant="cifar")
                 if key == "plain":
@@ -200,17 +205,22 @@ def speed(args: argparse.Namespace) -> dict:
                         plain_loop(model, ds.train, args.batch_size, args.steps, device, plain_clock)
                     )
                 else:
-                    channels_last = key == "fit_channels_last"
-                    samples[key].append(fit_speed(model, ds, args.batch_size, channels_last, device, clock))
+                    # On the CPU the layout columns are float32; "fit_bf16" is fit's own default there.
+                    channels_last = key != "fit_nchw"
+                    amp = None if key == "fit_bf16" or device.type != "cpu" else False
+                    samples[key].append(
+                        fit_speed(model, ds, args.batch_size, channels_last, device, clock, amp=amp)
+                    )
         result.update({key: max(values) for key, values in samples.items()})
         result["samples"] = samples
         default_cl = train.default_channels_last(device)
-        result["fit"] = result["fit_channels_last" if default_cl else "fit_nchw"]
+        layout_default = result["fit_channels_last" if default_cl else "fit_nchw"]
+        result["fit"] = result["fit_bf16"] if bf16 else layout_default
         result["speedup"] = result["fit"] / result["plain"]
         result["channels_last_gain"] = result["fit_channels_last"] / result["fit_nchw"]
         rows.append(result)
         print(
-            f"{name}: fit {result['fit']:.0f} img/s (nchw {result['fit_nchw']:.0f}, channels_last "
+            f"{name}: fit {result['fit']:.0f} img/s (float32 nchw {result['fit_nchw']:.0f}, channels_last "
             f"{result['fit_channels_last']:.0f}), plain {result['plain']:.0f} img/s, "
             f"x{result['speedup']:.2f}",
             file=sys.stderr,
@@ -227,6 +237,7 @@ def speed(args: argparse.Namespace) -> dict:
         "clock": args.clock,
         "width_mult": args.width,
         "default_channels_last": train.default_channels_last(device),
+        "cpu_bf16": bf16,
         "rows": rows,
     }
 
@@ -247,6 +258,8 @@ def speed_table(result: dict) -> str:
     )
     columns = ["model", "fit (default)", "fit NCHW", "fit channels-last", "plain loop", "fit / plain"]
     images_per_second = ("fit", "fit_nchw", "fit_channels_last", "plain")
+    if result.get("cpu_bf16"):
+        title += " fit's default is bfloat16 (k x k depthwise layers in float32), the layout columns float32."
     rows = (
         [r["model"], *(f"{r[key]:,.0f}" for key in images_per_second), f"{r['speedup']:.2f}x"]
         for r in result["rows"]

@@ -177,3 +177,16 @@ def test_bad_options_exit_2_with_the_reason(fake_data, capsys, option, message):
     assert cli.main(argv) == 2
     err = capsys.readouterr().err
     assert message in err and "Traceback" not in err
+
+
+def test_precision_chooses_fits_number_format(fake_data, tmp_path, monkeypatch):
+    from smallnets_edu.train import device as device_mod
+
+    monkeypatch.setattr(device_mod, "cpu_has_bf16_units", lambda: True)
+    argv = ["squeezenet1_1", "--width", "0.25", "--epochs", "1", "--batch-size", "32", "--budget", "smoke"]
+    argv += ["--device", "cpu", "--no-progress", "--overwrite", "--out", str(tmp_path)]
+    formats = {}
+    for precision in ("auto", "float32", "bf16"):
+        assert cli.main([*argv, "--precision", precision]) == 0
+        formats[precision] = json.loads((tmp_path / "history.json").read_text())["config"]["amp"]
+    assert formats == {"auto": "bfloat16", "float32": None, "bf16": "bfloat16"}

@@ -314,7 +314,8 @@ def test_fit_is_the_textbook_recipe(ds):
     model.head[2].p = 0.0  # no dropout, so both loops draw no random numbers of their own
     reference = copy.deepcopy(model)
     settings = {"epochs": 2, "weight_decay": 1e-3, "label_smoothing": 0.2, "warmup_epochs": 1, "lr": 0.2}
-    train.fit(model, ds, **settings, **SETTINGS, augment=True)  # two epochs would otherwise be plain
+    # Two epochs would otherwise be plain; float32, since the reference loop computes in float32.
+    train.fit(model, ds, **settings, **SETTINGS, augment=True, amp=False)
 
     decay = [p for p in reference.parameters() if p.ndim > 1]
     no_decay = [p for p in reference.parameters() if p.ndim <= 1]
@@ -500,7 +501,82 @@ def test_defaults_come_from_the_budget(ds):
     assert (cfg["weight_decay"], cfg["label_smoothing"]) == (b.weight_decay, b.label_smoothing)
     assert len(history) == b.epochs
     assert cfg["channels_last"] == train.default_channels_last(torch.device("cpu"))
-    assert cfg["amp"] is None
+    assert cfg["amp"] == ("bfloat16" if train.device.cpu_has_bf16_units() else None)
+
+
+@pytest.mark.parametrize("units", [True, False])
+def test_the_cpu_trains_in_bf16_by_default_only_where_it_has_bf16_units(ds, monkeypatch, units):
+    from smallnets_edu.train import device as device_mod
+
+    monkeypatch.setattr(device_mod, "cpu_has_bf16_units", lambda: units)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # the default never warns
+        history = train.fit(tiny(), ds, epochs=1, **SETTINGS)
+    assert history.config["amp"] == ("bfloat16" if units else None)
+    assert train.fit(tiny(), ds, epochs=1, amp=False, **SETTINGS).config["amp"] is None
+
+
+def test_fit_trains_in_bf16_but_tests_in_float32_on_the_cpu(ds, monkeypatch):
+    from smallnets_edu.train import device as device_mod
+
+    monkeypatch.setattr(device_mod, "cpu_has_bf16_units", lambda: True)
+    model = tiny()
+    seen: dict[bool, set[torch.dtype]] = {True: set(), False: set()}
+    model.features[0].register_forward_hook(lambda m, a, out: seen[m.training].add(out.dtype))
+    history = train.fit(model, ds, epochs=1, **SETTINGS)
+    assert history.config["amp"] == "bfloat16"
+    assert seen == {True: {torch.bfloat16}, False: {torch.float32}}
+    # So fit's own test accuracy is the one evaluate gives afterwards.
+    assert train.evaluate(model, ds).accuracy == pytest.approx(history.final_test_acc)
+    assert seen[False] == {torch.float32}
+
+
+def test_only_k_by_k_depthwise_convolutions_stay_in_float32():
+    from smallnets_edu.train.device import keeps_float32
+
+    assert keeps_float32(nn.Conv2d(8, 8, 3, groups=8))
+    assert not keeps_float32(nn.Conv2d(8, 8, (1, 3), groups=8))  # EffNet's 1x3 and 3x1 gain in bf16
+    assert not keeps_float32(nn.Conv2d(8, 16, 1, groups=4))  # ShuffleNet's grouped 1x1
+    assert not keeps_float32(nn.Conv2d(8, 8, 3))
+    counts = {
+        name: sum(keeps_float32(m) for m in models.build(name, num_classes=10, variant="cifar").modules())
+        for name in ("mobilenet_v1", "effnet", "squeezenet1_1")
+    }
+    assert counts == {"mobilenet_v1": 13, "effnet": 0, "squeezenet1_1": 0}
+
+
+def test_float32_islands_compute_depthwise_layers_in_float32_and_leave_nothing_behind():
+    from smallnets_edu.train.device import autocast, float32_islands
+
+    cpu = torch.device("cpu")
+    net = nn.Sequential(nn.Conv2d(3, 8, 1), nn.Conv2d(8, 8, 3, padding=1, groups=8), nn.Conv2d(8, 4, 1))
+    outputs: list[torch.dtype] = []
+    for layer in net:
+        layer.register_forward_hook(lambda m, a, out: outputs.append(out.dtype))
+    x = torch.randn(2, 3, 8, 8)
+    with autocast(cpu, torch.bfloat16), float32_islands(net, cpu, torch.bfloat16):
+        net(x)
+        assert torch.is_autocast_enabled("cpu")  # restored after the island
+    assert outputs == [torch.bfloat16, torch.float32, torch.bfloat16]
+    # Leaving the context removes the islands' hooks (the test's own recorders stay).
+    assert [len(layer._forward_pre_hooks) for layer in net] == [0, 0, 0]
+    outputs.clear()
+    with autocast(cpu, torch.bfloat16):
+        net(x)
+    assert outputs == [torch.bfloat16] * 3
+    # A layer that raises inside an island still gives autocast back.
+    bad = nn.Conv2d(8, 8, 3, groups=8)
+    with autocast(cpu, torch.bfloat16), float32_islands(bad, cpu, torch.bfloat16):
+        with pytest.raises(RuntimeError):
+            bad(torch.randn(2, 3, 8, 8))  # 3 channels where 8 are expected
+        assert torch.is_autocast_enabled("cpu")
+
+
+def test_the_optimizers_are_fused_on_the_cpu():
+    from smallnets_edu.train.recipe import make_optimizer
+
+    for name in ("sgd", "adamw"):
+        assert make_optimizer(tiny(), 0.1, 5e-4, optimizer=name).defaults["fused"] is True
 
 
 def test_train_size_trains_on_a_subset(ds):
@@ -508,8 +584,11 @@ def test_train_size_trains_on_a_subset(ds):
     assert (history.config["train_size"], history.config["test_size"]) == (64, 32)
 
 
-def test_amp_on_cpu_warns_and_trains_in_float32(ds):
-    with pytest.warns(UserWarning, match="CUDA"):
+def test_amp_on_a_cpu_without_bf16_units_warns_and_trains_in_float32(ds, monkeypatch):
+    from smallnets_edu.train import device as device_mod
+
+    monkeypatch.setattr(device_mod, "cpu_has_bf16_units", lambda: False)
+    with pytest.warns(UserWarning, match="no bfloat16 units"):
         history = train.fit(tiny(), ds, epochs=1, amp=True, **SETTINGS)
     assert history.config["amp"] is None
 

@@ -80,6 +80,7 @@ def run(out_dir: str | Path | None = None) -> tuple[nn.Module, train.History]:
         batch_size=BATCH,
         lr=LR,
         device="cpu",
+        amp=False,  # float32: halves of a batch in bfloat16 would round differently from the whole
         progress=False,
         out_dir=out_dir,
     )

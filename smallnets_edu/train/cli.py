@@ -18,6 +18,9 @@ from pathlib import Path
 from ..cli_errors import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_USAGE, guarded
 from . import distributed, run_folder
 
+# --precision -> fit's amp: "auto" lets fit choose (mixed precision where the device has it).
+PRECISIONS = {"auto": None, "float32": False, "bf16": "bf16", "fp16": "fp16"}
+
 __all__ = ["EXIT_FAILED", "EXIT_INTERRUPTED", "EXIT_USAGE", "build_parser", "main", "parse_options", "run"]
 
 
@@ -86,6 +89,13 @@ def build_parser(prog: str = "python -m smallnets_edu train") -> argparse.Argume
     )
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--device", default=None, help="cpu, cuda or mps (default: the fastest present)")
+    parser.add_argument(
+        "--precision",
+        choices=PRECISIONS,
+        default="auto",
+        help="auto (default): mixed precision where the device has it (CUDA; CPUs with bfloat16 units), "
+        "float32: never; bf16 / fp16: ask for that one",
+    )
     parser.add_argument("--no-progress", action="store_true", help="no progress bars")
     return parser
 
@@ -235,6 +245,7 @@ def run(args: argparse.Namespace) -> int:
         optimizer=args.optimizer,
         schedule=args.schedule,
         device=device,
+        amp=PRECISIONS[args.precision],
         seed=args.seed,
         out_dir=args.out,
         resume=args.resume,

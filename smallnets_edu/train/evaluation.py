@@ -11,7 +11,14 @@ from typing import TYPE_CHECKING
 import torch
 from torch import nn
 
-from .device import autocast, default_channels_last, default_device, resolve_amp, resolve_device
+from .device import (
+    autocast,
+    default_channels_last,
+    default_device,
+    float32_islands,
+    resolve_amp,
+    resolve_device,
+)
 from .history import Evaluation
 from .settings import positive_int
 
@@ -40,7 +47,7 @@ def eval_pass(
     was_training = model.training
     model.eval()
     try:
-        with torch.inference_mode():
+        with torch.inference_mode(), float32_islands(model, device, amp):
             for x, y in batches:
                 with autocast(device, amp):
                     out = model(x)
@@ -78,7 +85,9 @@ def evaluate(
     Pass a :class:`~smallnets_edu.data.Dataset` (its ``split``, default ``"test"``, is used with its
     normalisation and class names) or a bare ``Split`` together with ``mean`` and ``std``. The loss is
     plain cross-entropy (no label smoothing). The model is moved to ``device`` (default: where its
-    weights are) and left in the mode it was in.
+    weights are) and left in the mode it was in. On the CPU it evaluates in float32 unless ``amp`` asks
+    for bfloat16 (``fit`` trains in bfloat16 on CPUs that have it, and tests in float32), so that an
+    accuracy means the same on every processor.
     """
     from .. import data as data_mod
 
@@ -113,7 +122,7 @@ def evaluate(
         channels_last = default_channels_last(device)
     memory_format = torch.channels_last if channels_last else torch.contiguous_format
     model.to(device=device, memory_format=memory_format)
-    amp_dtype = resolve_amp(amp, device)
+    amp_dtype = None if amp is None and device.type == "cpu" else resolve_amp(amp, device)
     loader = data_mod.Loader(
         part, batch_size, train=False, mean=mean, std=std, device=device, channels_last=channels_last
     )

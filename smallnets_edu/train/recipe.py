@@ -52,6 +52,7 @@ MOMENTUM = 0.9
 # AdamW's decoupled decay (weights shrink by rate x decay per step; not an L2 term like SGD's); its
 # peak rate is the budget's (``budget.Budget.adamw_lr``) or the network's own.
 ADAMW_WEIGHT_DECAY = 0.05
+FUSED_DEVICES = ("cpu", "cuda")  # where torch has fused SGD and AdamW kernels
 ONECYCLE_WARMUP = 0.3  # fraction of the steps spent rising, unless warmup_epochs says otherwise
 
 
@@ -90,9 +91,12 @@ def make_optimizer(
     groups = param_groups(model, weight_decay, lr, head_lr_scale)
     if not groups:
         raise ValueError("the model has no trainable parameters")
+    # One fused kernel over all parameters instead of a loop of small ones: on the CPU a step of
+    # MobileNet v1 (3.2M parameters) took 2.4 ms fused against 12.4 ms (AdamW), 1.6 against 6.9 (SGD).
+    fused = all(p.device.type in FUSED_DEVICES for group in groups for p in group["params"])
     if optimizer == "adamw":
-        return torch.optim.AdamW(groups, lr=lr)
-    return torch.optim.SGD(groups, lr=lr, momentum=MOMENTUM, nesterov=True)
+        return torch.optim.AdamW(groups, lr=lr, fused=fused or None)
+    return torch.optim.SGD(groups, lr=lr, momentum=MOMENTUM, nesterov=True, fused=fused or None)
 
 
 def make_scheduler(
